@@ -1,0 +1,43 @@
+/*-------------------------------------------------------------------------
+ *
+ * extension/settings.c
+ *		Defines every "leadflow." setting and reserves the prefix.
+ *
+ * Settings are plain process-local variables that the GUC machinery
+ * assigns; each backend and each worker has its own copy, refreshed on
+ * SIGHUP for PGC_SIGHUP settings.  No shared state.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "settings.h"
+
+int			leadflow_launcher_naptime = 30;
+
+/*
+ * leadflow_define_settings
+ *		Registers the settings with the GUC machinery.  Called once from
+ *		_PG_init, in the postmaster when preloaded or in a backend on first
+ *		use.  Reserving the prefix afterwards turns a misspelt
+ *		"leadflow.xxx" in postgresql.conf into a warning instead of a
+ *		silently ignored placeholder.
+ */
+void
+leadflow_define_settings(void)
+{
+	DefineCustomIntVariable("leadflow.launcher_naptime",
+							"Time between two looks for databases that have leadflow installed.",
+							NULL,
+							&leadflow_launcher_naptime,
+							30, 1, 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("leadflow");
+}

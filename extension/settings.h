@@ -1,0 +1,18 @@
+/*-------------------------------------------------------------------------
+ *
+ * extension/settings.h
+ *		leadflow's configuration settings (GUCs), defined in one place.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LEADFLOW_SETTINGS_H
+#define LEADFLOW_SETTINGS_H
+
+/* Worker timing, seconds (PGC_SIGHUP). */
+extern int	leadflow_launcher_naptime;
+
+extern void leadflow_define_settings(void);
+
+#endif							/* LEADFLOW_SETTINGS_H */
