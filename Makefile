@@ -5,8 +5,13 @@
 # demo and the benchmarks.  `make test` and `make demo` are the two commands
 # README.md gives; both check the build dependencies first.
 
-EXTENSION = leadflow
 MODULE_big = leadflow
+
+# The control file lives in sql/ with the scripts, so EXTENSION (which
+# expects it at the top) is not set; MODULEDIR puts both where CREATE
+# EXTENSION looks.
+MODULEDIR = extension
+DATA = sql/leadflow.control
 
 # Pure C (no PostgreSQL headers) that cmocka tests link directly.
 PURE_OBJS = \
