@@ -13,28 +13,33 @@ MODULE_big = leadflow
 MODULEDIR = extension
 DATA = sql/leadflow.control
 
-# Pure C (no PostgreSQL headers) that cmocka tests link directly.
-PURE_OBJS = \
-	worker/schedule.o
+# Pure C and C++ (no PostgreSQL headers) that the cmocka tests link
+# directly.  Listed by name; a file not written yet is skipped.
+PURE_SRCS = \
+	worker/schedule.c \
+	extension/business_time.c \
+	extension/email.c \
+	extension/phone.cpp
+PURE_OBJS = $(addsuffix .o,$(basename $(wildcard $(PURE_SRCS))))
 
-OBJS = \
-	$(PURE_OBJS) \
-	extension/module.o \
-	extension/settings.o \
-	extension/stamp.o \
-	worker/launcher.o
+# Everything else in extension/ and worker/ is server code.
+SERVER_OBJS = $(addsuffix .o,$(basename $(filter-out $(PURE_SRCS), \
+	$(wildcard extension/*.c extension/*.cpp worker/*.c))))
+
+OBJS = $(PURE_OBJS) $(SERVER_OBJS)
 
 DATA_built = sql/leadflow--0.1.0.sql
 
-# SQL regression tests, in order.  Inputs live under tests/regress.
-REGRESS = setup version
+# SQL regression tests: setup first, then one file per concern.
+REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir \
+	$(wildcard tests/regress/sql/*.sql)))))
 REGRESS_OPTS = --inputdir=tests/regress --outputdir=tests/regress
 
-ISOLATION = trigger_smoke
+ISOLATION = $(sort $(basename $(notdir $(wildcard tests/isolation/specs/*.spec))))
 ISOLATION_OPTS = --load-extension=leadflow --inputdir=tests/isolation --outputdir=tests/isolation
 
 PG_CPPFLAGS = -Iextension -Iworker -Werror
-SHLIB_LINK =
+SHLIB_LINK = -lphonenumber -lstdc++
 
 EXTRA_CLEAN = tests/unit/*_test tests/regress/results \
 	tests/regress/regression.diffs tests/regress/regression.out \
@@ -67,12 +72,11 @@ sql/leadflow--0.1.0.sql: $(sort $(wildcard sql/0.1.0/*.sql))
 # ---------------------------------------------------------------------------
 # Unit tests: cmocka programs linked with pure objects, without the server.
 UNIT_CFLAGS = -std=gnu99 -Wall -Werror -g -O2 -Iextension -Iworker
-UNIT_TESTS = tests/unit/schedule_test
+UNIT_TESTS = $(basename $(wildcard tests/unit/*_test.c))
+UNIT_LIBS = -lcmocka -lphonenumber -lstdc++
 
-tests/unit/schedule_test: tests/unit/schedule_test.c worker/schedule.o
-
-tests/unit/%_test:
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o,$^) -lcmocka $(UNIT_LIBS)
+tests/unit/%_test: tests/unit/%_test.c $(PURE_OBJS)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_OBJS) $(UNIT_LIBS)
 
 .PHONY: deps unit regress-check worker-check test demo bench
 
