@@ -18,6 +18,9 @@
 #include "settings.h"
 
 int			leadflow_launcher_naptime = 30;
+int			leadflow_duplicate_window = 90 * 86400;
+int			leadflow_early_touch_tolerance = 300;
+int			leadflow_future_arrival_tolerance = 300;
 
 /*
  * leadflow_define_settings
@@ -36,6 +39,33 @@ leadflow_define_settings(void)
 							&leadflow_launcher_naptime,
 							30, 1, 3600,
 							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.duplicate_window",
+							"How far back a new lead's phone and e-mail key are matched against earlier leads.",
+							NULL,
+							&leadflow_duplicate_window,
+							90 * 86400, 0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.early_touch_tolerance",
+							"How long before a lead's arrival a touch still counts as an immediate response.",
+							"Touches stamped earlier than this before arrival are kept and flagged, but do not count.",
+							&leadflow_early_touch_tolerance,
+							300, 0, 86400,
+							PGC_USERSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.future_arrival_tolerance",
+							"How far in the future an arrival time may lie before the lead is flagged future_arrival.",
+							NULL,
+							&leadflow_future_arrival_tolerance,
+							300, 0, 86400,
+							PGC_USERSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 

@@ -13,6 +13,11 @@
 /* Worker timing, seconds (PGC_SIGHUP). */
 extern int	leadflow_launcher_naptime;
 
+/* Write-time behaviour (PGC_USERSET). */
+extern int	leadflow_duplicate_window;
+extern int	leadflow_early_touch_tolerance;
+extern int	leadflow_future_arrival_tolerance;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */
