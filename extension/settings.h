@@ -13,6 +13,9 @@
 /* Worker timing, seconds (PGC_SIGHUP). */
 extern int	leadflow_launcher_naptime;
 
+/* Region for phone numbers without a country code, upper case (USERSET). */
+extern char *leadflow_default_region;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */
