@@ -30,8 +30,10 @@
  * email_space_length
  *		Length of the white-space character at p (n bytes available), or 0
  *		when p does not start with one.  Knows ASCII white space, U+0085,
- *		U+00A0, U+1680, U+2000 to U+200B, U+2028, U+2029, U+202F, U+205F,
- *		U+3000 and the byte-order mark U+FEFF, all in UTF-8.
+ *		U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F,
+ *		U+3000, and the invisible characters that copying and pasting
+ *		leave behind: U+200B to U+200D, U+2060 and the byte-order mark
+ *		U+FEFF, all in UTF-8.
  */
 static size_t
 email_space_length(const unsigned char *p, size_t n)
@@ -45,10 +47,10 @@ email_space_length(const unsigned char *p, size_t n)
 	if (p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80)
 		return 3;
 	if (p[0] == 0xE2 && p[1] == 0x80 &&
-		((p[2] >= 0x80 && p[2] <= 0x8B) ||
+		((p[2] >= 0x80 && p[2] <= 0x8D) ||
 		 p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF))
 		return 3;
-	if (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F)
+	if (p[0] == 0xE2 && p[1] == 0x81 && (p[2] == 0x9F || p[2] == 0xA0))
 		return 3;
 	if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
 		return 3;

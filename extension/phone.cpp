@@ -198,8 +198,8 @@ phone_utf8_sequence(const unsigned char *p, size_t n)
  *		Copies raw into *text for libphonenumber, turning control bytes and
  *		every byte of an ill-formed UTF-8 sequence into a space: a stray
  *		0xA0 is most likely a Latin-1 no-break space between digit groups.
- *		Returns true when the input holds nothing but blanks (ASCII spaces
- *		and U+00A0).
+ *		Returns true when the input holds nothing but blanks (ASCII spaces,
+ *		control characters and U+00A0); ill-formed bytes are not blank.
  */
 static bool
 phone_sanitize(const char *raw, size_t len, std::string *text)
@@ -228,6 +228,7 @@ phone_sanitize(const char *raw, size_t len, std::string *text)
 		if (seq == 0)
 		{
 			text->push_back(' ');
+			blank = false;
 			i++;
 			continue;
 		}
