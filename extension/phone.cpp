@@ -423,43 +423,48 @@ phone_vn_unallocated(const std::string &nsn)
 
 /*
  * phone_vn_apply
- *		Applies Vietnam's renumbering to a parsed +84 number in place when
- *		it is written in a retired form: always when libphonenumber finds
- *		it invalid, and despite its validity when the old area code was
- *		written in parentheses or the range is unallocated.  The rewrite
- *		is kept only when libphonenumber accepts the result.
+ *		Applies Vietnam's renumbering in place to a parsed +84 number of
+ *		type *type when it is written in a retired form: always when
+ *		libphonenumber finds it invalid, and despite its validity when the
+ *		old area code was written in parentheses or the range is
+ *		unallocated.  The rewrite is kept only when libphonenumber accepts
+ *		the result; *type follows.
  */
 static void
 phone_vn_apply(const PhoneNumberUtil *util, const std::string &text,
-			   bool valid, PhoneNumber *num)
+			   PhoneNumber *num, PhoneNumberUtil::PhoneNumberType *type)
 {
 	std::string nsn;
 	std::string to;
 	const char *rule_from;
 	PhoneNumber candidate(*num);
+	PhoneNumberUtil::PhoneNumberType candidate_type;
 
 	util->GetNationalSignificantNumber(*num, &nsn);
 	if (!phone_vn_rewrite(nsn, &to, &rule_from))
 		return;
-	if (valid && !phone_vn_unallocated(nsn) &&
+	if (*type != PhoneNumberUtil::UNKNOWN && !phone_vn_unallocated(nsn) &&
 		phone_vn_written_area_code(text) != rule_from)
 		return;
 
 	candidate.set_national_number(std::stoull(to));
 	candidate.clear_italian_leading_zero();
 	candidate.clear_number_of_leading_zeros();
-	if (util->IsValidNumber(candidate))
-		*num = candidate;
+	candidate_type = util->GetNumberType(candidate);
+	if (candidate_type == PhoneNumberUtil::UNKNOWN)
+		return;
+	*num = candidate;
+	*type = candidate_type;
 }
 
 /*
  * phone_fill
- *		Fills *out from a parsed number: its E.164 form, validity, type,
- *		and the problem phrase when it is not valid.
+ *		Fills *out from a parsed number of type type: its E.164 form,
+ *		validity, type name, and the problem phrase when it is not valid.
  */
 static void
 phone_fill(const PhoneNumberUtil *util, const PhoneNumber &num,
-		   LeadflowPhone *out)
+		   PhoneNumberUtil::PhoneNumberType type, LeadflowPhone *out)
 {
 	std::string e164;
 
@@ -471,10 +476,9 @@ phone_fill(const PhoneNumberUtil *util, const PhoneNumber &num,
 	}
 	memcpy(out->e164, e164.c_str(), e164.size() + 1);
 	out->parsed = true;
-	out->valid = util->IsValidNumber(num);
-	if (out->valid)
-		out->number_type = phone_type_name(util->GetNumberType(num));
-	else
+	out->valid = type != PhoneNumberUtil::UNKNOWN;
+	out->number_type = phone_type_name(type);
+	if (!out->valid)
 		out->problem =
 			phone_invalid_problem(util->IsPossibleNumberWithReason(num));
 }
@@ -519,6 +523,7 @@ leadflow_phone_normalize(const char *raw, size_t len,
 		char		region[3];
 		PhoneNumber num;
 		PhoneNumberUtil::ErrorType error;
+		PhoneNumberUtil::PhoneNumberType type;
 
 		if (phone_sanitize(raw, len, &text))
 		{
@@ -534,9 +539,11 @@ leadflow_phone_normalize(const char *raw, size_t len,
 			return;
 		}
 
+		/* GetNumberType is UNKNOWN exactly when IsValidNumber is false. */
+		type = util->GetNumberType(num);
 		if (num.country_code() == 84)
-			phone_vn_apply(util, text, util->IsValidNumber(num), &num);
-		phone_fill(util, num, out);
+			phone_vn_apply(util, text, &num, &type);
+		phone_fill(util, num, type, out);
 	}
 	catch (...)
 	{
