@@ -178,7 +178,9 @@ email_chars_ok(const char *s, size_t n, bool is_local)
 		}
 		if (c < 0x80)
 		{
-			if (!is_local || c == '\0' || strchr("!#$%&'*+/=?^_`{|}~", c) == NULL)
+			/* RFC 5322 "atext" punctuation, in the local part only */
+			if (!is_local || c == '\0' ||
+				strchr("!#$%&'*+/=?^_`{|}~", c) == NULL)
 				return false;
 			i++;
 			continue;

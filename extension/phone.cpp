@@ -567,7 +567,9 @@ leadflow_phone_region_supported(const char *region)
 		return false;
 	try
 	{
-		return PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(code) != 0;
+		const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+
+		return util->GetCountryCodeForRegion(code) != 0;
 	}
 	catch (...)
 	{

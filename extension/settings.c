@@ -36,7 +36,7 @@ settings_check_region(char **newval, void **extra, GucSource source)
 {
 	if (*newval == NULL || !leadflow_phone_region_supported(*newval))
 	{
-		GUC_check_errdetail("\"%s\" is not a two-letter region code that the phone number library supports.",
+		GUC_check_errdetail("\"%s\" is not a region code that the phone number library supports.",
 							*newval ? *newval : "");
 		GUC_check_errhint("Use an ISO 3166-1 alpha-2 code such as \"VN\" or \"US\".");
 		return false;
@@ -70,7 +70,7 @@ leadflow_define_settings(void)
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("leadflow.default_region",
-							   "Region assumed for phone numbers written without a country code.",
+							   "Region assumed for phone numbers without a country code.",
 							   "A two-letter ISO 3166-1 code, such as VN or US. "
 							   "leadflow.normalize_phone uses it when called without a region.",
 							   &leadflow_default_region,
