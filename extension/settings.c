@@ -15,12 +15,43 @@
 
 #include "utils/guc.h"
 
+#include "phone.h"
 #include "settings.h"
 
 int			leadflow_launcher_naptime = 30;
 int			leadflow_duplicate_window = 90 * 86400;
 int			leadflow_early_touch_tolerance = 300;
 int			leadflow_future_arrival_tolerance = 300;
+
+char	   *leadflow_default_region = NULL;
+
+static bool settings_check_region(char **newval, void **extra,
+								  GucSource source);
+
+/*
+ * settings_check_region
+ *		Check hook of leadflow.default_region.  Accepts a two-letter region
+ *		code that the phone number library supports, in either case, and
+ *		stores it upper-cased; refuses anything else with a detail line.
+ *		Calls only the pure phone module, which never raises an error.
+ */
+static bool
+settings_check_region(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || !leadflow_phone_region_supported(*newval))
+	{
+		GUC_check_errdetail("\"%s\" is not a region code that the phone number library supports.",
+							*newval ? *newval : "");
+		GUC_check_errhint("Use an ISO 3166-1 alpha-2 code such as \"VN\" or \"US\".");
+		return false;
+	}
+
+	/* The value is our own guc_malloc'd copy, so it may change in place. */
+	for (char *c = *newval; *c != '\0'; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char) (*c - 'a' + 'A');
+	return true;
+}
 
 /*
  * leadflow_define_settings
@@ -68,6 +99,16 @@ leadflow_define_settings(void)
 							PGC_USERSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("leadflow.default_region",
+							   "Region assumed for phone numbers without a country code.",
+							   "A two-letter ISO 3166-1 code, such as VN or US. "
+							   "leadflow.normalize_phone uses it when called without a region.",
+							   &leadflow_default_region,
+							   "VN",
+							   PGC_USERSET,
+							   0,
+							   settings_check_region, NULL, NULL);
 
 	MarkGUCPrefixReserved("leadflow");
 }

@@ -18,6 +18,9 @@ extern int	leadflow_duplicate_window;
 extern int	leadflow_early_touch_tolerance;
 extern int	leadflow_future_arrival_tolerance;
 
+/* Region for phone numbers without a country code, upper case (USERSET). */
+extern char *leadflow_default_region;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */
