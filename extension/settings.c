@@ -18,6 +18,7 @@
 #include "settings.h"
 
 int			leadflow_launcher_naptime = 30;
+double		leadflow_score_smoothing = 20.0;
 
 /*
  * leadflow_define_settings
@@ -38,6 +39,16 @@ leadflow_define_settings(void)
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("leadflow.score_smoothing",
+							 "Weight, in closed leads, of the overall won rate in a channel's or a campaign's smoothed won rate.",
+							 "The lead score reads a channel's and a campaign's history as (won + m * overall) / (closed + m) with m this setting: "
+							 "with fewer closed leads than m the rate stays near the overall won rate.  0 uses the raw won rate.",
+							 &leadflow_score_smoothing,
+							 20.0, 0.0, 1000000.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("leadflow");
 }

@@ -13,6 +13,9 @@
 /* Worker timing, seconds (PGC_SIGHUP). */
 extern int	leadflow_launcher_naptime;
 
+/* Lead score: smoothing weight m of the won rates, in closed leads. */
+extern double leadflow_score_smoothing;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */
