@@ -11,7 +11,8 @@
  * leadflow.score_invalidate(), that queues a relcache invalidation for the
  * table; it reaches this backend at the next command boundary and every
  * other backend when the transaction commits (and is undone locally if it
- * aborts).  A relcache callback registered on first use then marks the
+ * aborts).  Each scoring call reads the shared invalidation queue, so a
+ * committed change reaches even a transaction that is already running.  A relcache callback registered on first use then marks the
  * matching cache stale; it only flips flags, never frees, so nothing a
  * scoring call is reading can vanish under it.  The next call of
  * leadflow_score_cache_ready reloads a stale cache.
@@ -536,7 +537,9 @@ score_load_stats(void)
  * leadflow_score_cache_ready
  *		Makes sure both caches are loaded and current, reloading a stale
  *		one.  Needs an open transaction; may raise an error when the
- *		tables cannot be read.  On the warm path it tests two flags.
+ *		tables cannot be read.  On the warm path it looks at the shared
+ *		invalidation queue (a read of one flag when it is empty) and tests
+ *		two flags.
  */
 void
 leadflow_score_cache_ready(void)
@@ -546,6 +549,14 @@ leadflow_score_cache_ready(void)
 		CacheRegisterRelcacheCallback(score_relcache_callback, (Datum) 0);
 		score_callback_registered = true;
 	}
+
+	/*
+	 * Scoring takes no new lock inside a long transaction, so nothing else
+	 * would read the queue there; a change committed elsewhere would wait
+	 * for this session's next transaction.
+	 */
+	AcceptInvalidationMessages();
+
 	if (!score_rules_valid)
 		score_load_rules();
 	if (!score_stats_valid)

@@ -121,11 +121,13 @@ leadflow_score_rule_problem(LfScoreOp op, Jsonb *value)
 	if (kind == LF_SCORE_VALUE_LIST)
 		return score_list_problem(value);
 
+	if (kind == LF_SCORE_VALUE_ORDERED &&
+		(!score_scalar_of(value, &scalar) ||
+		 (scalar.type != jbvNumeric && scalar.type != jbvString)))
+		return psprintf("Operator \"%s\" needs a number or a string as its value.",
+						opname);
 	if (!score_scalar_of(value, &scalar) || !score_is_rule_scalar(&scalar))
 		return psprintf("Operator \"%s\" needs a string, a number or a boolean as its value.",
-						opname);
-	if (kind == LF_SCORE_VALUE_ORDERED && scalar.type == jbvBool)
-		return psprintf("Operator \"%s\" needs a number or a string as its value.",
 						opname);
 	return NULL;
 }
