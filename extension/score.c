@@ -131,92 +131,131 @@ score_compute(const LeadflowScoreInput *in, ScoreTerms *t)
 	t->score = leadflow_score_clamp(t->total);
 }
 
-/*
- * score_key
- *		Pushes an object key.
- */
-static void
-score_key(JsonbParseState **st, const char *key)
-{
-	JsonbValue	v;
+/* Most pairs any object of the explanation has. */
+#define SCORE_MAX_PAIRS 8
 
-	v.type = jbvString;
-	v.val.string.val = (char *) key;
-	v.val.string.len = strlen(key);
-	pushJsonbValue(st, WJB_KEY, &v);
+/*
+ * score_object
+ *		A new, empty JSON object value with room for SCORE_MAX_PAIRS pairs.
+ */
+static JsonbValue *
+score_object(void)
+{
+	JsonbValue *obj = palloc(sizeof(JsonbValue));
+
+	obj->type = jbvObject;
+	obj->val.object.nPairs = 0;
+	obj->val.object.pairs = palloc(sizeof(JsonbPair) * SCORE_MAX_PAIRS);
+	return obj;
 }
 
 /*
- * score_put_numeric
- *		Pushes a key and a numeric value.
+ * score_add
+ *		Adds a key (a string constant or one that outlives the explanation)
+ *		to an object and returns its value slot, for a score_set_* call.
  */
-static void
-score_put_numeric(JsonbParseState **st, const char *key, Numeric n)
+static JsonbValue *
+score_add(JsonbValue *obj, const char *key)
 {
-	JsonbValue	v;
+	JsonbPair  *pair;
 
-	score_key(st, key);
-	v.type = jbvNumeric;
-	v.val.numeric = n;
-	pushJsonbValue(st, WJB_VALUE, &v);
+	Assert(obj->val.object.nPairs < SCORE_MAX_PAIRS);
+	pair = &obj->val.object.pairs[obj->val.object.nPairs];
+	pair->key.type = jbvString;
+	pair->key.val.string.val = (char *) key;
+	pair->key.val.string.len = strlen(key);
+	pair->order = obj->val.object.nPairs++;
+	return &pair->value;
 }
 
 /*
- * score_put_int
- *		Pushes a key and an integer value.
+ * score_key_before
+ *		Whether key a sorts before key b in a jsonb object: shorter keys
+ *		first, then byte order.
  */
-static void
-score_put_int(JsonbParseState **st, const char *key, int64 n)
+static bool
+score_key_before(const JsonbValue *a, const JsonbValue *b)
 {
-	score_put_numeric(st, key, int64_to_numeric(n));
+	if (a->val.string.len != b->val.string.len)
+		return a->val.string.len < b->val.string.len;
+	return memcmp(a->val.string.val, b->val.string.val,
+				  a->val.string.len) < 0;
 }
 
 /*
- * score_put_rate
- *		Pushes a key and a rate (0..1) with four decimals.
+ * score_close
+ *		Puts an object's keys in jsonb order, as JsonbValueToJsonb expects
+ *		(our keys are distinct).  Insertion sort: at most SCORE_MAX_PAIRS
+ *		pairs, which is cheaper here than the general sort that
+ *		pushJsonbValue runs on every object.
  */
 static void
-score_put_rate(JsonbParseState **st, const char *key, double rate)
+score_close(JsonbValue *obj)
 {
-	score_put_numeric(st, key,
-					  int64_div_fast_to_numeric(leadflow_score_round(rate * 10000.0),
-												4));
-}
+	JsonbPair  *pairs = obj->val.object.pairs;
+	int			i;
+	int			j;
 
-/*
- * score_put_text
- *		Pushes a key and a string value, or JSON null for NULL.
- */
-static void
-score_put_text(JsonbParseState **st, const char *key, const char *s)
-{
-	JsonbValue	v;
-
-	score_key(st, key);
-	if (s == NULL)
-		v.type = jbvNull;
-	else
+	for (i = 1; i < obj->val.object.nPairs; i++)
 	{
-		v.type = jbvString;
-		v.val.string.val = (char *) s;
-		v.val.string.len = strlen(s);
+		JsonbPair	p = pairs[i];
+
+		for (j = i; j > 0 && score_key_before(&p.key, &pairs[j - 1].key); j--)
+			pairs[j] = pairs[j - 1];
+		pairs[j] = p;
 	}
-	pushJsonbValue(st, WJB_VALUE, &v);
 }
 
 /*
- * score_put_bool
- *		Pushes a key and a boolean value.
+ * score_set_int
+ *		Sets a value slot to an integer.
  */
 static void
-score_put_bool(JsonbParseState **st, const char *key, bool b)
+score_set_int(JsonbValue *v, int64 n)
 {
-	JsonbValue	v;
+	v->type = jbvNumeric;
+	v->val.numeric = int64_to_numeric(n);
+}
 
-	score_key(st, key);
-	v.type = jbvBool;
-	v.val.boolean = b;
-	pushJsonbValue(st, WJB_VALUE, &v);
+/*
+ * score_set_rate
+ *		Sets a value slot to a rate (0..1) with four decimals.
+ */
+static void
+score_set_rate(JsonbValue *v, double rate)
+{
+	v->type = jbvNumeric;
+	v->val.numeric =
+		int64_div_fast_to_numeric(leadflow_score_round(rate * 10000.0), 4);
+}
+
+/*
+ * score_set_text
+ *		Sets a value slot to a string (which must outlive the explanation's
+ *		conversion), or to JSON null for NULL.
+ */
+static void
+score_set_text(JsonbValue *v, const char *s)
+{
+	if (s == NULL)
+	{
+		v->type = jbvNull;
+		return;
+	}
+	v->type = jbvString;
+	v->val.string.val = (char *) s;
+	v->val.string.len = strlen(s);
+}
+
+/*
+ * score_set_bool
+ *		Sets a value slot to a boolean.
+ */
+static void
+score_set_bool(JsonbValue *v, bool b)
+{
+	v->type = jbvBool;
+	v->val.boolean = b;
 }
 
 /*
@@ -232,90 +271,90 @@ score_contact_word(bool has, bool valid)
 }
 
 /*
- * score_begin_factor
- *		Opens a factor object and pushes its name.
+ * score_factor
+ *		Starts the object of one factor in the next element of the factors
+ *		array: its name now, its points in the last pair.
  */
-static void
-score_begin_factor(JsonbParseState **st, const char *factor)
+static JsonbValue *
+score_factor(JsonbValue *factors, const char *name, int points)
 {
-	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
-	score_put_text(st, "factor", factor);
+	JsonbValue *f = &factors->val.array.elems[factors->val.array.nElems++];
+
+	f->type = jbvObject;
+	f->val.object.nPairs = 0;
+	f->val.object.pairs = palloc(sizeof(JsonbPair) * SCORE_MAX_PAIRS);
+	score_set_text(score_add(f, "factor"), name);
+	score_set_int(score_add(f, "points"), points);
+	return f;
 }
 
 /*
- * score_end_factor
- *		Pushes a factor's points and closes its object.
+ * score_history_pairs
+ *		Adds the counts and rate of a history factor the lead has.
  */
 static void
-score_end_factor(JsonbParseState **st, int points)
-{
-	score_put_int(st, "points", points);
-	pushJsonbValue(st, WJB_END_OBJECT, NULL);
-}
-
-/*
- * score_put_history
- *		Pushes the counts and rate of a history factor the lead has.
- */
-static void
-score_put_history(JsonbParseState **st, const ScoreHistory *h)
+score_history_pairs(JsonbValue *f, const ScoreHistory *h)
 {
 	if (!h->known)
 		return;
-	score_put_int(st, "closed", h->counts.closed);
-	score_put_int(st, "won", h->counts.won);
-	score_put_rate(st, "rate", h->rate);
+	score_set_int(score_add(f, "closed"), h->counts.closed);
+	score_set_int(score_add(f, "won"), h->counts.won);
+	score_set_rate(score_add(f, "rate"), h->rate);
 }
 
 /*
- * score_put_factors
- *		Pushes the "factors" array: contact, duplicate, channel, campaign,
- *		then each matching rule in rule_id order.
+ * score_factors
+ *		The "factors" array: contact, duplicate, channel, campaign, then
+ *		each matching rule in rule_id order.
  */
 static void
-score_put_factors(JsonbParseState **st, const LeadflowScoreInput *in,
-				  const ScoreTerms *t)
+score_factors(JsonbValue *factors, const LeadflowScoreInput *in,
+			  const ScoreTerms *t)
 {
+	JsonbValue *f;
+	int			nmatched = 0;
 	int			i;
 
-	score_key(st, "factors");
-	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+	for (i = 0; i < t->nrules; i++)
+		nmatched += t->matched[i] ? 1 : 0;
+	factors->type = jbvArray;
+	factors->val.array.rawScalar = false;
+	factors->val.array.nElems = 0;
+	factors->val.array.elems = palloc(sizeof(JsonbValue) * (4 + nmatched));
 
-	score_begin_factor(st, "contact");
-	score_put_text(st, "phone", score_contact_word(in->has_phone,
-												   in->phone_valid));
-	score_put_text(st, "email", score_contact_word(in->has_email,
-												   in->email_valid));
-	score_end_factor(st, t->contact);
+	f = score_factor(factors, "contact", t->contact);
+	score_set_text(score_add(f, "phone"),
+				   score_contact_word(in->has_phone, in->phone_valid));
+	score_set_text(score_add(f, "email"),
+				   score_contact_word(in->has_email, in->email_valid));
+	score_close(f);
 
-	score_begin_factor(st, "duplicate");
-	score_put_bool(st, "duplicate", in->duplicate);
-	score_end_factor(st, t->duplicate);
+	f = score_factor(factors, "duplicate", t->duplicate);
+	score_set_bool(score_add(f, "duplicate"), in->duplicate);
+	score_close(f);
 
-	score_begin_factor(st, "channel");
-	score_put_text(st, "channel", in->channel);
-	score_put_history(st, &t->channel);
-	score_end_factor(st, t->channel.points);
+	f = score_factor(factors, "channel", t->channel.points);
+	score_set_text(score_add(f, "channel"), in->channel);
+	score_history_pairs(f, &t->channel);
+	score_close(f);
 
-	score_begin_factor(st, "campaign");
+	f = score_factor(factors, "campaign", t->campaign.points);
 	if (in->campaign_id != 0)
-		score_put_int(st, "campaign_id", in->campaign_id);
+		score_set_int(score_add(f, "campaign_id"), in->campaign_id);
 	else
-		score_put_text(st, "campaign_id", NULL);
-	score_put_history(st, &t->campaign);
-	score_end_factor(st, t->campaign.points);
+		score_set_text(score_add(f, "campaign_id"), NULL);
+	score_history_pairs(f, &t->campaign);
+	score_close(f);
 
 	for (i = 0; i < t->nrules; i++)
 	{
 		if (!t->matched[i])
 			continue;
-		score_begin_factor(st, "rule");
-		score_put_int(st, "rule_id", t->rules[i].rule_id);
-		score_put_text(st, "name", t->rules[i].name);
-		score_end_factor(st, t->rules[i].points);
+		f = score_factor(factors, "rule", t->rules[i].points);
+		score_set_int(score_add(f, "rule_id"), t->rules[i].rule_id);
+		score_set_text(score_add(f, "name"), t->rules[i].name);
+		score_close(f);
 	}
-
-	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
 
 /*
@@ -334,23 +373,25 @@ score_smoothing_numeric(double m)
 
 /*
  * score_explain
- *		Builds the explanation jsonb of a computed score.
+ *		Builds the explanation jsonb of a computed score.  The value tree is
+ *		assembled directly, keys in jsonb order, and converted once.
  */
 static Jsonb *
 score_explain(const LeadflowScoreInput *in, const ScoreTerms *t)
 {
-	JsonbParseState *st = NULL;
-	JsonbValue *root;
+	JsonbValue *root = score_object();
+	JsonbValue *m;
 
-	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	score_put_text(&st, "model", "v1");
-	score_put_int(&st, "score", t->score);
-	score_put_int(&st, "total", t->total);
-	score_put_int(&st, "base", LF_SCORE_BASE);
-	score_put_rate(&st, "overall_rate", t->overall);
-	score_put_numeric(&st, "smoothing", score_smoothing_numeric(t->smoothing));
-	score_put_factors(&st, in, t);
-	root = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	score_set_text(score_add(root, "model"), "v1");
+	score_set_int(score_add(root, "score"), t->score);
+	score_set_int(score_add(root, "total"), t->total);
+	score_set_int(score_add(root, "base"), LF_SCORE_BASE);
+	score_set_rate(score_add(root, "overall_rate"), t->overall);
+	m = score_add(root, "smoothing");
+	m->type = jbvNumeric;
+	m->val.numeric = score_smoothing_numeric(t->smoothing);
+	score_factors(score_add(root, "factors"), in, t);
+	score_close(root);
 	return JsonbValueToJsonb(root);
 }
 
