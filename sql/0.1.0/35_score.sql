@@ -95,6 +95,13 @@ CREATE TRIGGER leadflow_close_stats_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.close_stats
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.score_invalidate();
 
+-- Caches must follow every change, also one applied by logical replication
+-- or under session_replication_role = replica.
+ALTER TABLE leadflow.score_rule
+	ENABLE ALWAYS TRIGGER leadflow_score_rule_invalidate;
+ALTER TABLE leadflow.close_stats
+	ENABLE ALWAYS TRIGGER leadflow_close_stats_invalidate;
+
 CREATE FUNCTION leadflow.score_v1(
 	channel text,
 	campaign_id integer,

@@ -432,6 +432,23 @@ SELECT leadflow.score_rebuild_close_stats();
 ROLLBACK;
 
 --
+-- Under session_replication_role = replica (logical replication applies
+-- changes so) the check trigger does not fire but the invalidation does.
+--
+-- 65 + 2 (not-us) - 1 (no-referrer) = 66
+SELECT pg_temp.s('{"country": "FR"}');
+SET session_replication_role = replica;
+INSERT INTO leadflow.score_rule (rule_id, name, attribute, op, value, points)
+VALUES (9998, 'fr', 'country', '=', '"FR"', 7),
+	(9999, 'slipped-in', 'country', '<', 'true', 50);
+RESET session_replication_role;
+-- fr applies (66 + 7 = 73); the rule the check would have refused is
+-- skipped with a warning, once per cache load
+SELECT pg_temp.s('{"country": "FR"}');
+SELECT pg_temp.s('{"country": "FR"}');
+DELETE FROM leadflow.score_rule WHERE rule_id IN (9998, 9999);
+
+--
 -- Misuse of the trigger functions.
 --
 CREATE TABLE score_misuse (id int);
