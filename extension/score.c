@@ -433,9 +433,7 @@ score_result_desc(FunctionCallInfo fcinfo)
 		return (TupleDesc) fcinfo->flinfo->fn_extra;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("function returning record called in context that cannot accept type record")));
+		elog(ERROR, "score_v1 is not declared to return a row");
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	desc = BlessTupleDesc(CreateTupleDescCopy(desc));
 	MemoryContextSwitchTo(old);

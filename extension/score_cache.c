@@ -11,11 +11,12 @@
  * leadflow.score_invalidate(), that queues a relcache invalidation for the
  * table; it reaches this backend at the next command boundary and every
  * other backend when the transaction commits (and is undone locally if it
- * aborts).  Each scoring call reads the shared invalidation queue, so a
- * committed change reaches even a transaction that is already running.  A relcache callback registered on first use then marks the
+ * aborts).  A relcache callback registered on first use then marks the
  * matching cache stale; it only flips flags, never frees, so nothing a
  * scoring call is reading can vanish under it.  The next call of
- * leadflow_score_cache_ready reloads a stale cache.
+ * leadflow_score_cache_ready reloads a stale cache.  Each scoring call
+ * reads the shared invalidation queue, so a committed change reaches even
+ * a transaction that is already running.
  *
  * A reload reads with the latest snapshot, not the transaction's: a
  * repeatable-read transaction that reloaded with its old snapshot would
@@ -27,9 +28,9 @@
  * fails leaves the old cache stale and its half-built successor in the
  * transaction's memory.
  *
- * Reads and writes run as the owner of the table with a pinned
- * search_path, so an application role that may insert leads needs no
- * privilege on these tables.
+ * Cache loads and leadflow_score_count_close run as the owner of the
+ * table with a pinned search_path, so an application role that may insert
+ * leads needs no privilege on these tables.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -138,7 +139,10 @@ static SPIPlanPtr score_close_plan = NULL;
 	"  won = LEAST(GREATEST(s.won OPERATOR(pg_catalog.+) $4, 0)," \
 	"   GREATEST(s.closed OPERATOR(pg_catalog.+) $3, 0))"
 
-/* Closed leads are those in these stages; the lead trigger agrees. */
+/*
+ * Closed leads: those in the stages whose entry and exit the lead trigger
+ * reports through leadflow_score_count_close.
+ */
 #define SCORE_CLOSED_STAGES "('won', 'lost', 'disqualified')"
 
 #define SCORE_REBUILD_QUERY \
@@ -679,7 +683,7 @@ leadflow_score_invalidate(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"score_invalidate\" must be fired AFTER ... FOR EACH STATEMENT")));
+				 errmsg("function \"score_invalidate\" must be an AFTER statement trigger")));
 
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
@@ -719,8 +723,9 @@ leadflow_score_rebuild_close_stats(PG_FUNCTION_ARGS)
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-				 errmsg("cannot rebuild close statistics in a REPEATABLE READ or SERIALIZABLE transaction"),
-				 errhint("Call leadflow.score_rebuild_close_stats() in a READ COMMITTED transaction.")));
+				 errmsg("cannot rebuild close statistics outside READ COMMITTED"),
+				 errdetail("A snapshot taken before the lock could miss leads closed meanwhile."),
+				 errhint("Call the function in a READ COMMITTED transaction.")));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

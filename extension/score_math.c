@@ -32,7 +32,8 @@ static const char *const score_op_names[] = {
 	[LF_SCORE_OP_ABSENT] = "absent"
 };
 
-#define SCORE_OP_COUNT ((int) (sizeof(score_op_names) / sizeof(score_op_names[0])))
+#define SCORE_OP_COUNT \
+	((int) (sizeof(score_op_names) / sizeof(score_op_names[0])))
 
 /*
  * leadflow_score_op_parse

@@ -82,7 +82,7 @@ score_list_problem(Jsonb *value)
 	uint32		n;
 
 	if (!JB_ROOT_IS_ARRAY(value) || JB_ROOT_IS_SCALAR(value))
-		return pstrdup("Operator \"in\" needs a JSON array of strings, numbers or booleans as its value.");
+		return pstrdup("Operator \"in\" needs a JSON array of strings, numbers or booleans.");
 
 	n = JB_ROOT_COUNT(value);
 	for (i = 0; i < n; i++)
@@ -390,7 +390,8 @@ leadflow_score_rule_check(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"score_rule_check\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW")));
+				 errmsg("function \"%s\" must be a BEFORE INSERT OR UPDATE row trigger",
+						"score_rule_check")));
 
 	rel = trigdata->tg_relation;
 	row = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
@@ -416,7 +417,6 @@ leadflow_score_rule_check(PG_FUNCTION_ARGS)
 			 errmsg("value of score rule \"%s\" does not fit its operator \"%s\"",
 					name, leadflow_score_op_name(op)),
 			 errdetail_internal("%s", problem),
-			 errhint("Give \"present\" and \"absent\" no value, \"in\" a JSON array, \"=\" and \"<>\" a string, number or boolean, and \"<\", \"<=\", \">\", \">=\" a number or a string."),
 			 errtablecol(rel, value_attnum)));
 	PG_RETURN_NULL();			/* not reached */
 }

@@ -41,9 +41,10 @@ leadflow_define_settings(void)
 							NULL, NULL, NULL);
 
 	DefineCustomRealVariable("leadflow.score_smoothing",
-							 "Weight, in closed leads, of the overall won rate in a channel's or a campaign's smoothed won rate.",
-							 "The lead score reads a channel's and a campaign's history as (won + m * overall) / (closed + m) with m this setting: "
-							 "with fewer closed leads than m the rate stays near the overall won rate.  0 uses the raw won rate.",
+							 "Lead score: smoothing weight of won rates, in closed leads.",
+							 "A channel's or a campaign's won rate is read as "
+							 "(won + m * overall) / (closed + m), m being this "
+							 "setting.  0 uses the raw won rate.",
 							 &leadflow_score_smoothing,
 							 20.0, 0.0, 1000000.0,
 							 PGC_USERSET,
