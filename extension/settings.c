@@ -53,6 +53,8 @@ settings_check_region(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+double		leadflow_score_smoothing = 20.0;
+
 /*
  * leadflow_define_settings
  *		Registers the settings with the GUC machinery.  Called once from
@@ -109,6 +111,17 @@ leadflow_define_settings(void)
 							   PGC_USERSET,
 							   0,
 							   settings_check_region, NULL, NULL);
+
+	DefineCustomRealVariable("leadflow.score_smoothing",
+							 "Lead score: smoothing weight of won rates, in closed leads.",
+							 "A channel's or a campaign's won rate is read as "
+							 "(won + m * overall) / (closed + m), m being this "
+							 "setting.  0 uses the raw won rate.",
+							 &leadflow_score_smoothing,
+							 20.0, 0.0, 1000000.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("leadflow");
 }

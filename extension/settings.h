@@ -21,6 +21,9 @@ extern int	leadflow_future_arrival_tolerance;
 /* Region for phone numbers without a country code, upper case (USERSET). */
 extern char *leadflow_default_region;
 
+/* Lead score: smoothing weight m of the won rates, in closed leads. */
+extern double leadflow_score_smoothing;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */
