@@ -24,6 +24,18 @@
  * transaction also sees changes committed by others, the first call of
  * each statement reads pending invalidation messages.
  *
+ * Calendars are read like catalog data, with a fresh snapshot taken after
+ * those messages were read: the latest committed rows plus this
+ * transaction's own earlier changes, whatever the isolation level.  A
+ * transaction snapshot could predate a change whose invalidation was
+ * already consumed, and the cache would keep the old rows for good.  In
+ * parallel mode no fresh snapshot may be taken; a calendar loaded then
+ * is dropped again at the next statement.
+ *
+ * Validation reads the same way, after locking the calendar's row, so
+ * that two transactions changing one calendar's ranges at once are
+ * checked one after the other.
+ *
  * The tables are read through SPI as the owner of leadflow.calendar, in a
  * security-restricted operation with every operator schema-qualified, so
  * the caller needs no privilege on them and its search_path cannot
@@ -53,6 +65,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -103,6 +116,7 @@ static LeadflowCalendar *calendar_last = NULL;
 static MemoryContext calendar_retired = NULL;
 static Oid	calendar_relid = InvalidOid;
 static uint64 calendar_flushes = 0;
+static bool calendar_provisional = false;
 static bool calendar_callbacks_set = false;
 static LocalTransactionId calendar_seen_lxid = InvalidLocalTransactionId;
 static TimestampTz calendar_seen_statement = 0;
@@ -261,10 +275,9 @@ calendar_owner(void)
 
 /*
  * calendar_query
- *		Runs one SELECT of a calendar's rows inside an SPI connection and
- *		returns the row count.  read_only follows SPI's rule: true reuses
- *		the caller's snapshot (functions), false first makes the current
- *		statement's changes visible (validation triggers).
+ *		Runs one SELECT about a calendar inside an SPI connection and
+ *		returns the row count.  Reads pass read_only, so SPI uses the
+ *		snapshot calendar_read pushed; only the row lock needs false.
  */
 static int
 calendar_query(const char *sql, int32 calendar_id, bool read_only)
@@ -291,7 +304,7 @@ calendar_query(const char *sql, int32 calendar_id, bool read_only)
  *		mcxt).  Returns false when the calendar does not exist.
  */
 static bool
-calendar_read_head(int32 calendar_id, bool read_only, MemoryContext mcxt,
+calendar_read_head(int32 calendar_id, MemoryContext mcxt,
 				   CalendarConfig *cfg)
 {
 	TupleDesc	desc;
@@ -302,7 +315,7 @@ calendar_read_head(int32 calendar_id, bool read_only, MemoryContext mcxt,
 	if (calendar_query("SELECT name, time_zone, overnight"
 					   " FROM leadflow.calendar"
 					   " WHERE calendar_id OPERATOR(pg_catalog.=) $1",
-					   calendar_id, read_only) == 0)
+					   calendar_id, true) == 0)
 		return false;
 
 	desc = SPI_tuptable->tupdesc;
@@ -321,7 +334,7 @@ calendar_read_head(int32 calendar_id, bool read_only, MemoryContext mcxt,
  *		weekday and opening time.  Columns are NOT NULL.
  */
 static void
-calendar_read_hours(int32 calendar_id, bool read_only, MemoryContext mcxt,
+calendar_read_hours(int32 calendar_id, MemoryContext mcxt,
 					CalendarConfig *cfg)
 {
 	int			n;
@@ -331,7 +344,7 @@ calendar_read_hours(int32 calendar_id, bool read_only, MemoryContext mcxt,
 					   " FROM leadflow.calendar_hours"
 					   " WHERE calendar_id OPERATOR(pg_catalog.=) $1"
 					   " ORDER BY weekday, opens",
-					   calendar_id, read_only);
+					   calendar_id, true);
 
 	cfg->nranges = n;
 	cfg->ranges = MemoryContextAllocZero(mcxt, sizeof(LfBtRange) * (n + 1));
@@ -355,7 +368,7 @@ calendar_read_hours(int32 calendar_id, bool read_only, MemoryContext mcxt,
  *		Reads the holidays into cfg (allocated in mcxt).
  */
 static void
-calendar_read_holidays(int32 calendar_id, bool read_only, MemoryContext mcxt,
+calendar_read_holidays(int32 calendar_id, MemoryContext mcxt,
 					   CalendarConfig *cfg)
 {
 	int			n;
@@ -363,7 +376,7 @@ calendar_read_holidays(int32 calendar_id, bool read_only, MemoryContext mcxt,
 
 	n = calendar_query("SELECT holiday FROM leadflow.calendar_holiday"
 					   " WHERE calendar_id OPERATOR(pg_catalog.=) $1",
-					   calendar_id, read_only);
+					   calendar_id, true);
 
 	cfg->nholidays = n;
 	cfg->holidays = MemoryContextAllocZero(mcxt, sizeof(int32) * (n + 1));
@@ -380,17 +393,25 @@ calendar_read_holidays(int32 calendar_id, bool read_only, MemoryContext mcxt,
 /*
  * calendar_read
  *		Reads one calendar's rows into cfg, allocated in the caller's
- *		memory context; holidays only when asked.  Runs as the owner of
- *		leadflow.calendar in a security-restricted operation; an error
- *		restores the caller's identity through transaction abort.  Returns
- *		false when the calendar does not exist.
+ *		memory context; holidays only when asked.  Returns false when the
+ *		calendar does not exist.
+ *
+ *		For a check (called from a trigger), the calendar's row is locked
+ *		first, and the current statement's own changes are made visible.
+ *		The rows are then read with a fresh snapshot, or with the active
+ *		one in parallel mode, in which case *provisional is set.
+ *
+ *		Runs as the owner of leadflow.calendar in a security-restricted
+ *		operation; an error restores the caller's identity through
+ *		transaction abort, and the snapshot stack likewise.
  */
 static bool
-calendar_read(int32 calendar_id, bool read_only, bool with_holidays,
-			  CalendarConfig *cfg)
+calendar_read(int32 calendar_id, bool for_check, bool with_holidays,
+			  CalendarConfig *cfg, bool *provisional)
 {
 	MemoryContext mcxt = CurrentMemoryContext;
 	Oid			owner = calendar_owner();
+	bool		fresh = !IsInParallelMode();
 	Oid			save_userid;
 	int			save_sec_context;
 	bool		found;
@@ -404,14 +425,30 @@ calendar_read(int32 calendar_id, bool read_only, bool with_holidays,
 		elog(ERROR, "could not connect to SPI to read calendar %d",
 			 calendar_id);
 
-	found = calendar_read_head(calendar_id, read_only, mcxt, cfg);
-	if (found)
-		calendar_read_hours(calendar_id, read_only, mcxt, cfg);
-	if (found && with_holidays)
-		calendar_read_holidays(calendar_id, read_only, mcxt, cfg);
+	/* Changes to one calendar are checked one transaction at a time. */
+	if (for_check)
+	{
+		(void) calendar_query("SELECT FROM leadflow.calendar"
+							  " WHERE calendar_id OPERATOR(pg_catalog.=) $1"
+							  " FOR NO KEY UPDATE",
+							  calendar_id, false);
+		CommandCounterIncrement();
+	}
+	if (fresh)
+		PushActiveSnapshot(GetLatestSnapshot());
 
+	found = calendar_read_head(calendar_id, mcxt, cfg);
+	if (found)
+		calendar_read_hours(calendar_id, mcxt, cfg);
+	if (found && with_holidays)
+		calendar_read_holidays(calendar_id, mcxt, cfg);
+
+	if (fresh)
+		PopActiveSnapshot();
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (provisional)
+		*provisional = !fresh;
 	return found;
 }
 
@@ -535,6 +572,7 @@ calendar_flush(void)
 	CalendarCacheEntry *entry;
 
 	calendar_flushes++;
+	calendar_provisional = false;
 	calendar_last = NULL;
 	if (calendar_cache == NULL)
 		return;
@@ -608,6 +646,8 @@ calendar_catch_up(void)
 		return;
 	calendar_seen_lxid = lxid;
 	calendar_seen_statement = statement;
+	if (calendar_provisional && !IsInParallelMode())
+		calendar_flush();
 	AcceptInvalidationMessages();
 }
 
@@ -615,11 +655,12 @@ calendar_catch_up(void)
  * calendar_load
  *		Reads and builds one calendar in a new memory context that is a
  *		child of TopTransactionContext, so that an error anywhere frees it;
- *		the caller moves it into the cache.  ERROR when the calendar does
- *		not exist or its rows cannot be used.
+ *		the caller moves it into the cache.  Sets *provisional as
+ *		calendar_read does.  ERROR when the calendar does not exist or its
+ *		rows cannot be used.
  */
 static LeadflowCalendar *
-calendar_load(int32 calendar_id)
+calendar_load(int32 calendar_id, bool *provisional)
 {
 	MemoryContext mcxt;
 	MemoryContext old;
@@ -635,7 +676,7 @@ calendar_load(int32 calendar_id)
 								 ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(mcxt);
 
-	if (!calendar_read(calendar_id, true, true, &cfg))
+	if (!calendar_read(calendar_id, false, true, &cfg, provisional))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("calendar %d does not exist", calendar_id)));
@@ -670,16 +711,20 @@ calendar_load(int32 calendar_id)
  *		Puts a freshly loaded calendar into the cache, unless the cache was
  *		flushed while it loaded: then its rows may already be stale for
  *		later statements, so it only serves the current transaction and is
- *		freed with it.
+ *		freed with it.  A provisional calendar marks the cache to be
+ *		dropped at the next statement.
  */
 static void
-calendar_remember(LeadflowCalendar *cal, uint64 flushes_before)
+calendar_remember(LeadflowCalendar *cal, uint64 flushes_before,
+				  bool provisional)
 {
 	CalendarCacheEntry *entry;
 	bool		found;
 
 	if (calendar_flushes != flushes_before)
 		return;
+	if (provisional)
+		calendar_provisional = true;
 
 	if (calendar_cache == NULL)
 	{
@@ -710,6 +755,7 @@ leadflow_calendar_get(int32 calendar_id)
 	CalendarCacheEntry *entry;
 	LeadflowCalendar *cal;
 	uint64		flushes_before;
+	bool		provisional = false;
 
 	calendar_catch_up();
 
@@ -728,8 +774,8 @@ leadflow_calendar_get(int32 calendar_id)
 	/* Resolve the relation first: its lookup may itself flush the cache. */
 	(void) calendar_relation();
 	flushes_before = calendar_flushes;
-	cal = calendar_load(calendar_id);
-	calendar_remember(cal, flushes_before);
+	cal = calendar_load(calendar_id, &provisional);
+	calendar_remember(cal, flushes_before, provisional);
 	return cal;
 }
 
@@ -1016,7 +1062,7 @@ leadflow_calendar_check(PG_FUNCTION_ARGS)
 		return PointerGetDatum(row);
 
 	calendar_id = DatumGetInt32(value);
-	if (!calendar_read(calendar_id, false, false, &cfg))
+	if (!calendar_read(calendar_id, true, false, &cfg, NULL))
 		return PointerGetDatum(row);
 
 	status = leadflow_bt_check_ranges(cfg.ranges, cfg.nranges, false,
@@ -1067,7 +1113,7 @@ leadflow_calendar_hours_check(PG_FUNCTION_ARGS)
 	range.opens = DatumGetTimeADT(opens);
 	range.closes = DatumGetTimeADT(closes);
 	if (range.weekday < 1 || range.weekday > 7 ||
-		!calendar_read(DatumGetInt32(id), false, false, &cfg))
+		!calendar_read(DatumGetInt32(id), true, false, &cfg, NULL))
 		return PointerGetDatum(row);
 
 	status = leadflow_bt_check_ranges(&range, 1, cfg.overnight, &first, NULL);
@@ -1097,7 +1143,7 @@ leadflow_calendar_hours_check_overlap(PG_FUNCTION_ARGS)
 	int			second;
 
 	id = calendar_column(td, row, "calendar_id", &isnull);
-	if (!isnull && calendar_read(DatumGetInt32(id), false, false, &cfg))
+	if (!isnull && calendar_read(DatumGetInt32(id), true, false, &cfg, NULL))
 	{
 		status = leadflow_bt_check_ranges(cfg.ranges, cfg.nranges,
 										  cfg.overnight, &first, &second);
