@@ -19,7 +19,8 @@ PURE_SRCS = \
 	worker/schedule.c \
 	extension/business_time.c \
 	extension/email.c \
-	extension/phone.cpp
+	extension/phone.cpp \
+	extension/score_math.c
 PURE_OBJS = $(addsuffix .o,$(basename $(wildcard $(PURE_SRCS))))
 
 # Everything else in extension/ and worker/ is server code.
@@ -39,7 +40,7 @@ ISOLATION = $(sort $(basename $(notdir $(wildcard tests/isolation/specs/*.spec))
 ISOLATION_OPTS = --load-extension=leadflow --inputdir=tests/isolation --outputdir=tests/isolation
 
 PG_CPPFLAGS = -Iextension -Iworker -Werror
-SHLIB_LINK = -lphonenumber -lstdc++
+SHLIB_LINK = -lphonenumber -lstdc++ -lm
 
 EXTRA_CLEAN = tests/unit/*_test tests/regress/results \
 	tests/regress/regression.diffs tests/regress/regression.out \
@@ -73,7 +74,7 @@ sql/leadflow--0.1.0.sql: $(sort $(wildcard sql/0.1.0/*.sql))
 # Unit tests: cmocka programs linked with pure objects, without the server.
 UNIT_CFLAGS = -std=gnu99 -Wall -Werror -g -O2 -Iextension -Iworker
 UNIT_TESTS = $(basename $(wildcard tests/unit/*_test.c))
-UNIT_LIBS = -lcmocka -lphonenumber -lstdc++
+UNIT_LIBS = -lcmocka -lphonenumber -lstdc++ -lm
 
 tests/unit/%_test: tests/unit/%_test.c $(PURE_OBJS)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(PURE_OBJS) $(UNIT_LIBS)

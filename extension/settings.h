@@ -31,6 +31,17 @@ extern int	leadflow_max_databases;
 extern int	leadflow_escalation_batch_size;
 extern bool leadflow_restoring;
 
+/* Write-time behaviour (PGC_USERSET). */
+extern int	leadflow_duplicate_window;
+extern int	leadflow_early_touch_tolerance;
+extern int	leadflow_future_arrival_tolerance;
+
+/* Region for phone numbers without a country code, upper case (USERSET). */
+extern char *leadflow_default_region;
+
+/* Lead score: smoothing weight m of the won rates, in closed leads. */
+extern double leadflow_score_smoothing;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */

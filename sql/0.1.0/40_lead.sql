@@ -87,7 +87,7 @@ COMMENT ON COLUMN leadflow.lead.duplicate_of IS 'The earliest earlier lead with 
 COMMENT ON COLUMN leadflow.lead.stage IS 'new, attempting, reached, potential, hot, won; or closed as lost or disqualified.';
 COMMENT ON COLUMN leadflow.lead.close_reason IS 'Why the lead closed without a sale.';
 COMMENT ON COLUMN leadflow.lead.first_response_at IS 'Time of the first response: the first touch at or after arrival that counts as a response.';
-COMMENT ON COLUMN leadflow.lead.response_wall_s IS 'Response latency in wall-clock seconds (first response minus SLA clock start).';
+COMMENT ON COLUMN leadflow.lead.response_wall_s IS 'Response latency in wall-clock seconds: first response minus arrival (0 for a touch up to leadflow.early_touch_tolerance before arrival).';
 COMMENT ON COLUMN leadflow.lead.response_business_s IS 'Response latency in business seconds on the policy''s calendar.';
 COMMENT ON COLUMN leadflow.lead.sla_met IS 'Whether the first response came at or before SLA due; NULL while there is none.';
 COMMENT ON COLUMN leadflow.lead.attempts_before_reach IS 'Outbound touches up to and including the one that reached the lead.';

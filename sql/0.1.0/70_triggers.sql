@@ -1,0 +1,70 @@
+
+-- sql/0.1.0/70_triggers.sql: the write-time triggers on leads and touches,
+-- and cache invalidation on the configuration tables they read.
+
+CREATE FUNCTION leadflow.lead_before()
+RETURNS trigger LANGUAGE c
+AS 'MODULE_PATHNAME', 'leadflow_lead_before';
+
+CREATE FUNCTION leadflow.lead_after()
+RETURNS trigger LANGUAGE c
+AS 'MODULE_PATHNAME', 'leadflow_lead_after';
+
+CREATE FUNCTION leadflow.touch_before()
+RETURNS trigger LANGUAGE c
+AS 'MODULE_PATHNAME', 'leadflow_touch_before';
+
+CREATE FUNCTION leadflow.touch_after()
+RETURNS trigger LANGUAGE c
+AS 'MODULE_PATHNAME', 'leadflow_touch_after';
+
+CREATE FUNCTION leadflow.config_changed()
+RETURNS trigger LANGUAGE c
+AS 'MODULE_PATHNAME', 'leadflow_config_changed';
+
+COMMENT ON FUNCTION leadflow.lead_before() IS
+'Normalises contacts, finds duplicates, scores, starts the SLA clock and records stage entry times of a lead being written.';
+COMMENT ON FUNCTION leadflow.lead_after() IS
+'Appends to the lead event log and keeps close counts after a lead is written.';
+COMMENT ON FUNCTION leadflow.touch_before() IS
+'Locks the touched lead and flags touches stamped before its arrival.';
+COMMENT ON FUNCTION leadflow.touch_after() IS
+'Recomputes the lead''s first response, latency, SLA verdict and reach from its touches.';
+COMMENT ON FUNCTION leadflow.config_changed() IS
+'Tells every session that its cached copy of a configuration table is stale.';
+
+CREATE TRIGGER leadflow_lead_before
+	BEFORE INSERT OR UPDATE ON leadflow.lead
+	FOR EACH ROW EXECUTE FUNCTION leadflow.lead_before();
+CREATE TRIGGER leadflow_lead_after
+	AFTER INSERT OR UPDATE ON leadflow.lead
+	FOR EACH ROW EXECUTE FUNCTION leadflow.lead_after();
+CREATE TRIGGER leadflow_touch_before
+	BEFORE INSERT OR UPDATE ON leadflow.touch
+	FOR EACH ROW EXECUTE FUNCTION leadflow.touch_before();
+CREATE TRIGGER leadflow_touch_after
+	AFTER INSERT OR UPDATE OR DELETE ON leadflow.touch
+	FOR EACH ROW EXECUTE FUNCTION leadflow.touch_after();
+
+CREATE TRIGGER leadflow_campaign_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.campaign
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
+CREATE TRIGGER leadflow_sla_policy_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.sla_policy
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
+
+-- The event log is history: rows are appended, never rewritten.
+CREATE FUNCTION leadflow.lead_event_refuse_update()
+RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RAISE EXCEPTION 'cannot update rows of the lead event log'
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  HINT = 'The event log is append-only; record a new event instead.';
+END
+$$;
+
+CREATE TRIGGER leadflow_lead_event_update
+	BEFORE UPDATE ON leadflow.lead_event
+	FOR EACH ROW EXECUTE FUNCTION leadflow.lead_event_refuse_update();
