@@ -156,7 +156,8 @@ BEGIN
 		IF shape IS NULL THEN
 			shape := other;
 		ELSIF shape IS DISTINCT FROM other THEN
-			RAISE EXCEPTION 'table %.lead or %.lead_event differs from leadflow''s', t, t;
+			RAISE EXCEPTION 'bench table %.lead or %.lead_event differs '
+				'from leadflow''s', t, t;
 		END IF;
 	END LOOP;
 END

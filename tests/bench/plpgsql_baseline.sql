@@ -185,9 +185,11 @@ BEGIN
 		IF length(v_nsn) BETWEEN 8 AND 10 THEN
 			NEW.phone := '+84' || v_nsn;
 			NEW.phone_type := CASE
-				WHEN v_nsn ~ '^(3[2-9]|5[2689]|7[06-9]|8[1-9]|9[0-46-9])[0-9]{7}$'
+				WHEN v_nsn ~
+					'^(3[2-9]|5[2689]|7[06-9]|8[1-9]|9[0-46-9])[0-9]{7}$'
 					THEN 'mobile'
-				WHEN v_nsn ~ '^2(0[3-9]|1[0-689]|2[0-25-9]|3[2-9]|4[2-8]|5[124-9]|6[0-39]|7[0-7]|8[2-79]|9[0-4679])[0-9]{7}$'
+				WHEN v_nsn ~ '^2(0[3-9]|1[0-689]|2[0-25-9]|3[2-9]|4[2-8]|'
+					'5[124-9]|6[0-39]|7[0-7]|8[2-79]|9[0-4679])[0-9]{7}$'
 					THEN 'fixed_line'
 				WHEN v_nsn ~ '^1800[0-9]{4,6}$' THEN 'toll_free'
 				WHEN v_nsn ~ '^1900[0-9]{4,6}$' THEN 'other'
@@ -214,8 +216,10 @@ BEGIN
 			v_domain := lower(substr(v_raw, v_at + 1));
 			NEW.email := v_local || '@' || v_domain;
 			NEW.email_valid := length(v_local) <= 64
-				AND v_local ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*$'
-				AND v_domain ~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$';
+				AND v_local ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+'
+					'(\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*$'
+				AND v_domain ~
+					'^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$';
 		END IF;
 		IF NEW.email_valid THEN
 			IF v_domain IN ('gmail.com', 'googlemail.com') THEN
