@@ -17,6 +17,11 @@
  * leadflow_calendar_get stays valid until the end of the current
  * transaction, even if the cache drops it meanwhile.
  *
+ * Calendars are read like catalog data: the rows last committed, plus
+ * this transaction's own earlier changes, as of the time of loading, not
+ * as of the transaction's snapshot.  A REPEATABLE READ transaction thus
+ * sees a calendar changed by others from its next statement on.
+ *
  * Every function here must be called inside a transaction with an active
  * snapshot (any SQL function or trigger has one; a background worker
  * pushes one), and raises ERROR on failure.

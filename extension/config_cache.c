@@ -155,19 +155,15 @@ leadflow_config_changed(PG_FUNCTION_ARGS)
 
 /*
  * cache_context_reset
- *		Returns an empty memory context for a cache, creating it on first
- *		use under CacheMemoryContext.
+ *		Returns a cache's memory context emptied, creating it on first use
+ *		under CacheMemoryContext.  A macro, because memory context names
+ *		must be string constants.
  */
-static MemoryContext
-cache_context_reset(MemoryContext *context, const char *name)
-{
-	if (*context == NULL)
-		*context = AllocSetContextCreate(CacheMemoryContext, name,
-										 ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(*context);
-	return *context;
-}
+#define cache_context_reset(context, name) \
+	((context) == NULL ? \
+	 ((context) = AllocSetContextCreate(CacheMemoryContext, (name), \
+										ALLOCSET_SMALL_SIZES)) : \
+	 (MemoryContextReset(context), (context)))
 
 /*
  * cache_text
@@ -190,7 +186,7 @@ cache_text(HeapTuple row, TupleDesc desc, int col, MemoryContext context)
 static void
 campaign_load(void)
 {
-	MemoryContext context = cache_context_reset(&campaign_context,
+	MemoryContext context = cache_context_reset(campaign_context,
 												"leadflow campaign cache");
 	HASHCTL		ctl;
 	uint64		i;
@@ -288,7 +284,7 @@ leadflow_campaign_channel(int32 campaign_id)
 static void
 policy_load(void)
 {
-	MemoryContext context = cache_context_reset(&policy_context,
+	MemoryContext context = cache_context_reset(policy_context,
 												"leadflow policy cache");
 	uint64		i;
 

@@ -30,16 +30,25 @@
 /* field4 of leadflow's advisory lock tags; 1 and 2 are PostgreSQL's own. */
 #define DUPLICATE_LOCK_SPACE 0x4C46
 
+/*
+ * Contact keys share a fixed number of lock stripes, so that a COPY of a
+ * million leads holds at most this many locks instead of filling the lock
+ * table; two different contacts rarely wait for each other.
+ */
+#define DUPLICATE_LOCK_STRIPES 1024
+
 static SPIPlanPtr duplicate_plan = NULL;
 
 /*
  * duplicate_key_hash
- *		32-bit hash of a contact key, the advisory lock's key.
+ *		The lock stripe of a contact key: salt tells phone stripes from
+ *		e-mail stripes.
  */
 static uint32
 duplicate_key_hash(const char *key, uint32 salt)
 {
-	return hash_bytes((const unsigned char *) key, (int) strlen(key)) ^ salt;
+	return (hash_bytes((const unsigned char *) key, (int) strlen(key)) %
+			DUPLICATE_LOCK_STRIPES) + salt * DUPLICATE_LOCK_STRIPES;
 }
 
 /*
@@ -55,11 +64,12 @@ duplicate_lock(const char *phone, const char *email_key)
 	int			i;
 
 	if (phone)
-		keys[n++] = duplicate_key_hash(phone, 0x70);
+		keys[n++] = duplicate_key_hash(phone, 0);
 	if (email_key)
-		keys[n++] = duplicate_key_hash(email_key, 0x65);
+		keys[n++] = duplicate_key_hash(email_key, 1);
 	if (n == 2 && keys[0] > keys[1])
 	{
+		/* Always the lower stripe first, so two sessions cannot deadlock. */
 		uint32		swap = keys[0];
 
 		keys[0] = keys[1];
@@ -89,16 +99,16 @@ duplicate_prepare(void)
 	INT4OID};
 	SPIPlanPtr	plan;
 
-	plan = SPI_prepare("SELECT pg_catalog.coalesce(m.duplicate_of, m.lead_id),"
-					   " pg_catalog.coalesce(r.received_at, m.received_at)"
+	plan = SPI_prepare("SELECT COALESCE(m.duplicate_of, m.lead_id),"
+					   " COALESCE(r.received_at, m.received_at)"
 					   " FROM (SELECT lead_id, duplicate_of, received_at"
 					   "       FROM leadflow.lead"
 					   "       WHERE (phone OPERATOR(pg_catalog.=) $1"
 					   "              OR email_key OPERATOR(pg_catalog.=) $2)"
 					   "         AND received_at OPERATOR(pg_catalog.<=) $3"
 					   "         AND received_at OPERATOR(pg_catalog.>=)"
-					   "             $3 OPERATOR(pg_catalog.-)"
-					   "             pg_catalog.make_interval(secs => $5)"
+					   "             ($3 OPERATOR(pg_catalog.-)"
+					   "              pg_catalog.make_interval(secs => $5))"
 					   "         AND lead_id OPERATOR(pg_catalog.<>) $4"
 					   "       ORDER BY received_at, lead_id LIMIT 1) m"
 					   " LEFT JOIN leadflow.lead r"

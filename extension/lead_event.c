@@ -120,17 +120,18 @@ event_int_text(const LeadRow *row, LeadColumn col)
 /*
  * event_count_close
  *		Keeps close_stats: +1 for the lead's channel and campaign when it
- *		closes, -1 for the old ones when it reopens or its close changes.
+ *		closes, -1 for the old ones when it reopens, its close changes or
+ *		it is deleted (row NULL).
  */
 static void
 event_count_close(const LeadRow *old_row, const LeadRow *row)
 {
 	char	   *old_stage = old_row ? lead_get_text(old_row, LC_STAGE) : NULL;
-	char	   *new_stage = lead_get_text(row, LC_STAGE);
+	char	   *new_stage = row ? lead_get_text(row, LC_STAGE) : NULL;
 	bool		was_closed = leadflow_stage_is_closed(old_stage);
 	bool		is_closed = leadflow_stage_is_closed(new_stage);
 
-	if (old_row && was_closed == is_closed &&
+	if (old_row && row && was_closed == is_closed &&
 		(!is_closed || strcmp(old_stage, new_stage) == 0))
 		return;
 
@@ -214,7 +215,7 @@ event_after_update(int64 lead_id, const LeadRow *old_row, const LeadRow *row)
 
 /*
  * leadflow_lead_after
- *		AFTER INSERT OR UPDATE FOR EACH ROW on leadflow.lead.
+ *		AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on leadflow.lead.
  */
 Datum
 leadflow_lead_after(PG_FUNCTION_ARGS)
@@ -226,11 +227,19 @@ leadflow_lead_after(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"lead_after\" must be fired AFTER INSERT OR UPDATE FOR EACH ROW")));
+				 errmsg("function \"lead_after\" must be fired AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW")));
+
+	/* A deleted lead leaves no events, but must leave the close counts. */
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		leadflow_lead_row_open(&old_row, trigdata->tg_relation,
+							   trigdata->tg_trigtuple);
+		event_count_close(&old_row, NULL);
+		return PointerGetDatum(NULL);
+	}
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{

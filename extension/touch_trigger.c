@@ -163,8 +163,8 @@ touch_compute(int64 lead_id, const TouchLead *lead, TouchFigures *fig)
 	touch_keep_plan(&touch_list_plan,
 					"SELECT t.touch_id, t.touched_at,"
 					" t.direction OPERATOR(pg_catalog.=) 'outbound',"
-					" pg_catalog.coalesce(r.counts_as_response, false),"
-					" pg_catalog.coalesce(r.counts_as_reach, false)"
+					" COALESCE(r.counts_as_response, false),"
+					" COALESCE(r.counts_as_reach, false)"
 					" FROM leadflow.touch t"
 					" LEFT JOIN LATERAL ("
 					"   SELECT counts_as_response, counts_as_reach"

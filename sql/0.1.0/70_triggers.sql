@@ -37,7 +37,7 @@ CREATE TRIGGER leadflow_lead_before
 	BEFORE INSERT OR UPDATE ON leadflow.lead
 	FOR EACH ROW EXECUTE FUNCTION leadflow.lead_before();
 CREATE TRIGGER leadflow_lead_after
-	AFTER INSERT OR UPDATE ON leadflow.lead
+	AFTER INSERT OR UPDATE OR DELETE ON leadflow.lead
 	FOR EACH ROW EXECUTE FUNCTION leadflow.lead_after();
 CREATE TRIGGER leadflow_touch_before
 	BEFORE INSERT OR UPDATE ON leadflow.touch
@@ -52,6 +52,12 @@ CREATE TRIGGER leadflow_campaign_changed
 CREATE TRIGGER leadflow_sla_policy_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.sla_policy
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
+
+-- Caches must hear of changes applied by logical replication too.
+ALTER TABLE leadflow.campaign
+	ENABLE ALWAYS TRIGGER leadflow_campaign_changed;
+ALTER TABLE leadflow.sla_policy
+	ENABLE ALWAYS TRIGGER leadflow_sla_policy_changed;
 
 -- The event log is history: rows are appended, never rewritten.
 CREATE FUNCTION leadflow.lead_event_refuse_update()

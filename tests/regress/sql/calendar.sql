@@ -228,6 +228,36 @@ SELECT leadflow.business_seconds(101, '2024-06-03 08:00+00', '2024-06-03 16:00+0
 DELETE FROM leadflow.calendar WHERE calendar_id = 107;
 SELECT leadflow.business_seconds(107, now(), now());
 
+-- Parallel workers load calendars too, and agree with the leader: every
+-- 37 minutes of 2024, the business time of the three days that follow.
+-- (Temporary tables are never scanned in parallel, hence a plain one.)
+CREATE TABLE arrivals AS
+SELECT timestamptz '2024-01-01 00:00+00' + i * interval '37 minutes' AS t
+FROM generate_series(1, 20000) i;
+ANALYZE arrivals;
+SELECT sum(leadflow.business_seconds(101, t, t + interval '3 days')) AS serial_sum
+FROM arrivals \gset
+SET max_parallel_workers_per_gather = 4;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SELECT sum(leadflow.business_seconds(101, t, t + interval '3 days')) = :serial_sum AS parallel_agrees
+FROM arrivals;
+-- A change between two statements run in parallel mode is seen.  The
+-- calendar is on UTC here: Fri 14:00 plus 4 h is Fri 14-17 and Mon 9-10
+-- while Friday closes at 17:00, and Fri 18:00 once it closes at 18:00.
+SET force_parallel_mode = on;
+SELECT leadflow.business_add(101, '2024-06-07 14:00+00', 14400) AS friday_close_17;
+UPDATE leadflow.calendar_hours SET closes = '18:00'
+WHERE calendar_id = 101 AND weekday = 5;
+SELECT leadflow.business_add(101, '2024-06-07 14:00+00', 14400) AS friday_close_18;
+RESET force_parallel_mode;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+DROP TABLE arrivals;
+
 -- The caller needs no privilege on the tables: they are read as their
 -- owner.  (The UPDATE drops the cache, so the next call reads them.)
 CREATE ROLE regress_calendar_user;

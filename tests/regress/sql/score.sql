@@ -65,6 +65,8 @@ LATERAL leadflow.score_v1(NULL, NULL, v.phone, v.email, v.dup, NULL) AS s;
 --
 -- History.  Overall: 100 won of 1000 closed = 0.1.
 --
+-- Start from no closes: earlier tests may have closed leads.
+TRUNCATE leadflow.close_stats;
 INSERT INTO leadflow.close_stats (dimension, key, closed, won) VALUES
 	('all', '', 1000, 100),
 	('channel', 'web', 100, 30),

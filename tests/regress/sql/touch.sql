@@ -112,10 +112,13 @@ FROM leadflow.lead WHERE lead_id = 203;
 -- A touch for a lead that does not exist is refused by the foreign key.
 INSERT INTO leadflow.touch (lead_id, kind) VALUES (999999, 'call');
 -- So are unrecognized kinds and negative durations.
+\set VERBOSITY terse
 INSERT INTO leadflow.touch (lead_id, kind) VALUES (201, 'telegram');
 INSERT INTO leadflow.touch (lead_id, kind, duration_s) VALUES (201, 'call', -1);
+\set VERBOSITY default
 
 -- Deleting a lead deletes its touches and events.
 DELETE FROM leadflow.lead WHERE lead_id = 201;
 SELECT count(*) FROM leadflow.touch WHERE lead_id = 201;
 SELECT count(*) FROM leadflow.lead_event WHERE lead_id = 201;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 201 AND 203;
