@@ -64,6 +64,7 @@ typedef struct JobOutcome
 	TimestampTz hint;
 	Oid			ext_owner;
 	LeadflowProbeResult probe_result;
+	int			sqlerrcode;		/* of the error kept in error[] */
 	char		error[LEADFLOW_MESSAGE_LEN];
 } JobOutcome;
 
@@ -83,10 +84,15 @@ static void job_commit(void);
 static bool job_extension_ready(void);
 static Oid	job_extension_owner(Oid extoid);
 static void job_probe(void);
+static bool job_start(const char *target, int64 *run_id);
+static void job_finish(int64 run_id, bool ok, int64 rows, Oid matview,
+					   TimestampTz started);
 static void job_single(void);
 static bool job_unit(int64 *rows, bool *more);
 static void job_matviews(void);
-static bool job_matview_unit(Oid matview, const char *name);
+static bool job_matview_list(List **due, TimestampTz *next_due, bool sweep);
+static bool job_matview_unit(Oid matview);
+static char *job_matview_name(Oid matview);
 static void job_keep_error(void);
 static void job_warn_failure(const char *target);
 
@@ -283,12 +289,98 @@ job_extension_owner(Oid extoid)
 static void
 job_probe(void)
 {
-	job_begin("leadflow: probing the database");
-	if (job_extension_ready())
-		job_outcome.status = LEADFLOW_RUN_OK;
-	else if (job_outcome.probe_result == LEADFLOW_PROBE_NOT_INSTALLED)
-		job_outcome.status = LEADFLOW_RUN_OK;
-	job_commit();
+	MemoryContext context = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		job_begin("leadflow: probing the database");
+		if (job_extension_ready() ||
+			job_outcome.probe_result == LEADFLOW_PROBE_NOT_INSTALLED)
+			job_outcome.status = LEADFLOW_RUN_OK;
+		job_commit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		job_keep_error();
+		job_outcome.status = LEADFLOW_RUN_FAILED;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * job_start
+ *		The first transaction of a run: checks that leadflow is ready,
+ *		marks runs orphaned by a crash as failed, and commits a "running"
+ *		row for this run (target names what a multi-target job works on).
+ *		Returns false when the run must not go on: the outcome then says
+ *		why (skipped, or failed with the error, e.g. missing privileges).
+ */
+static bool
+job_start(const char *target, int64 *run_id)
+{
+	MemoryContext context = CurrentMemoryContext;
+	volatile bool started = false;
+
+	PG_TRY();
+	{
+		job_begin("leadflow: recording the start of a run");
+		if (job_extension_ready())
+		{
+			if (target == NULL)
+				(void) leadflow_jobrun_sweep();
+			*run_id = leadflow_jobrun_start(target ? "matview" :
+											leadflow_job_name(job_args.job),
+											target);
+			started = true;
+		}
+		job_commit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		job_keep_error();
+		job_outcome.status = LEADFLOW_RUN_FAILED;
+		started = false;
+	}
+	PG_END_TRY();
+	return started;
+}
+
+/*
+ * job_finish
+ *		The last transaction of a run: records its result in its row of
+ *		leadflow.job_run (and, for a materialised view, in its schedule
+ *		row).  A failure to record is kept in the outcome and logged.
+ */
+static void
+job_finish(int64 run_id, bool ok, int64 rows, Oid matview,
+		   TimestampTz started)
+{
+	MemoryContext context = CurrentMemoryContext;
+	const char *message = ok ? (job_message[0] ? job_message : NULL) :
+		job_outcome.error;
+
+	PG_TRY();
+	{
+		job_begin("leadflow: recording the result of a run");
+		if (job_extension_ready())
+		{
+			leadflow_jobrun_finish(run_id, ok, rows, message);
+			if (OidIsValid(matview))
+				leadflow_matview_record(matview, started, ok, message);
+			job_outcome.status = ok ? LEADFLOW_RUN_OK : LEADFLOW_RUN_FAILED;
+		}
+		job_commit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		job_keep_error();
+		job_outcome.status = LEADFLOW_RUN_FAILED;
+		job_warn_failure(NULL);
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -299,35 +391,22 @@ job_probe(void)
 static void
 job_single(void)
 {
-	const char *name = leadflow_job_name(job_args.job);
-	int64		run_id;
+	int64		run_id = 0;
 	int64		rows = 0;
 	bool		more = false;
 	bool		ok;
 
-	job_begin("leadflow: recording the start of the run");
-	if (!job_extension_ready())
+	if (!job_start(NULL, &run_id))
 	{
-		job_commit();
+		if (job_outcome.status == LEADFLOW_RUN_FAILED)
+			job_warn_failure(NULL);
 		return;
 	}
-	(void) leadflow_jobrun_sweep();
-	run_id = leadflow_jobrun_start(name, NULL);
-	job_commit();
 
 	ok = job_unit(&rows, &more);
 	if (!ok)
 		job_warn_failure(NULL);
-
-	job_begin("leadflow: recording the result of the run");
-	if (job_extension_ready())
-	{
-		leadflow_jobrun_finish(run_id, ok, rows,
-							   ok ? (job_message[0] ? job_message : NULL) :
-							   job_outcome.error);
-		job_outcome.status = ok ? LEADFLOW_RUN_OK : LEADFLOW_RUN_FAILED;
-	}
-	job_commit();
+	job_finish(run_id, ok, rows, InvalidOid, 0);
 
 	job_outcome.rows = rows;
 	if (ok && more)
@@ -400,6 +479,7 @@ job_keep_error(void)
 	FlushErrorState();
 	AbortCurrentTransaction();
 	strlcpy(job_outcome.error, edata->message, LEADFLOW_MESSAGE_LEN);
+	job_outcome.sqlerrcode = edata->sqlerrcode;
 	FreeErrorData(edata);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
@@ -429,13 +509,14 @@ job_warn_failure(const char *target)
 	LWLockRelease(leadflow_shared->lock);
 
 	ereport(loud ? WARNING : DEBUG1,
-			(errmsg("leadflow job \"%s\" failed in database \"%s\"%s%s%s: %s",
+			(errcode(job_outcome.sqlerrcode),
+			 errmsg("leadflow job \"%s\" failed in database \"%s\"%s%s%s: %s",
 					leadflow_job_name(job_args.job),
 					NameStr(dbname),
 					target ? " for \"" : "", target ? target : "",
 					target ? "\"" : "",
 					job_outcome.error),
-			 errdetail("The run is recorded in leadflow.job_run and will be retried.")));
+			 errdetail("The job is retried after a back-off; leadflow.worker_status shows its last error.")));
 }
 
 /*
@@ -448,84 +529,100 @@ job_warn_failure(const char *target)
 static void
 job_matviews(void)
 {
-	List	   *due;
+	List	   *due = NIL;
 	ListCell   *lc;
-	MemoryContext old;
 	TimestampTz next_due = 0;
-	int64		refreshed = 0;
-	bool		all_ok = true;
+	int64		done = 0;
+	bool		all_ok;
 
-	job_begin("leadflow: looking for due materialized views");
-	if (!job_extension_ready())
-	{
-		job_commit();
-		return;
-	}
-	(void) leadflow_jobrun_sweep();
-	old = MemoryContextSwitchTo(job_context);
-	due = leadflow_matview_due(&next_due);
-	MemoryContextSwitchTo(old);
-	job_commit();
-
+	all_ok = job_matview_list(&due, &next_due, true);
 	foreach(lc, due)
 	{
-		Oid			matview = lfirst_oid(lc);
-		char	   *name = NULL;
-
-		job_begin("leadflow: naming a materialized view");
-		if (job_extension_ready() && get_rel_name(matview) != NULL)
-			name = MemoryContextStrdup(job_context, get_rel_name(matview));
-		job_commit();
-		if (name == NULL)
-			continue;
-
-		if (job_matview_unit(matview, name))
-			refreshed++;
+		if (job_matview_unit(lfirst_oid(lc)))
+			done++;
 		else
 			all_ok = false;
 	}
 
 	/* The next due time, as the refreshes just moved it. */
-	job_begin("leadflow: looking for due materialized views");
-	if (job_extension_ready())
-		list_free(leadflow_matview_due(&next_due));
-	job_commit();
+	if (due != NIL)
+		all_ok &= job_matview_list(NULL, &next_due, false);
 
-	job_outcome.status = all_ok ? LEADFLOW_RUN_OK : LEADFLOW_RUN_FAILED;
-	job_outcome.rows = refreshed;
+	if (job_outcome.probe_result == LEADFLOW_PROBE_INSTALLED)
+		job_outcome.status = all_ok ? LEADFLOW_RUN_OK : LEADFLOW_RUN_FAILED;
+	job_outcome.rows = done;
 	job_outcome.hint = next_due;
+}
+
+/*
+ * job_matview_list
+ *		In a transaction of its own: the registered views due now (into
+ *		*due, in the job's memory, unless due is NULL) and the earliest next
+ *		due time of any.  Sweeps orphaned runs first when asked.  Returns
+ *		false on error, with the error kept in the outcome.
+ */
+static bool
+job_matview_list(List **due, TimestampTz *next_due, bool sweep)
+{
+	MemoryContext context = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		job_begin("leadflow: looking for due materialized views");
+		if (job_extension_ready())
+		{
+			List	   *found;
+
+			if (sweep)
+				(void) leadflow_jobrun_sweep();
+			MemoryContextSwitchTo(job_context);
+			found = leadflow_matview_due(next_due);
+			if (due)
+				*due = found;
+		}
+		job_commit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		job_keep_error();
+		job_warn_failure(NULL);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(context);
+	return ok;
 }
 
 /*
  * job_matview_unit
  *		Refreshes one materialised view between a start mark and a result
  *		in leadflow.job_run, and records the outcome in the view's schedule
- *		row.  Returns whether the refresh succeeded.
+ *		row.  Returns false only when the refresh failed (a view dropped
+ *		meanwhile is skipped).
  */
 static bool
-job_matview_unit(Oid matview, const char *name)
+job_matview_unit(Oid matview)
 {
 	MemoryContext context = CurrentMemoryContext;
 	volatile bool ok = true;
-	int64		run_id;
-	TimestampTz started;
+	char	   *name;
+	int64		run_id = 0;
+	TimestampTz started = GetCurrentTimestamp();
 
-	job_begin("leadflow: recording the start of a refresh");
-	if (!job_extension_ready())
-	{
-		job_commit();
-		return true;
-	}
-	run_id = leadflow_jobrun_start("matview", name);
-	started = GetCurrentTimestamp();
-	job_commit();
+	/* The name is kept for the log, in memory that outlives the run. */
+	name = job_matview_name(matview);
+	if (name == NULL || !job_start(name, &run_id))
+		return name == NULL;
 
 	job_begin(MyBgworkerEntry->bgw_name);
 	if (leadflow_job_timeout > 0)
 		enable_timeout_after(STATEMENT_TIMEOUT, leadflow_job_timeout);
 	PG_TRY();
 	{
-		leadflow_matview_refresh(matview, name);
+		if (job_extension_ready())
+			leadflow_matview_refresh(matview, name);
 		disable_timeout(STATEMENT_TIMEOUT, false);
 		job_commit();
 	}
@@ -540,14 +637,35 @@ job_matview_unit(Oid matview, const char *name)
 	if (!ok)
 		job_warn_failure(name);
 
-	job_begin("leadflow: recording the result of a refresh");
-	if (job_extension_ready())
-	{
-		leadflow_jobrun_finish(run_id, ok, ok ? 1 : 0,
-							   ok ? NULL : job_outcome.error);
-		leadflow_matview_record(matview, started, ok,
-								ok ? NULL : job_outcome.error);
-	}
-	job_commit();
+	job_message[0] = '\0';
+	job_finish(run_id, ok, ok ? 1 : 0, matview, started);
 	return ok;
+}
+
+/*
+ * job_matview_name
+ *		The name of a registered view, copied into the job's memory, or
+ *		NULL when it is gone (or the catalog could not be read).
+ */
+static char *
+job_matview_name(Oid matview)
+{
+	MemoryContext context = CurrentMemoryContext;
+	char	   *volatile name = NULL;
+
+	PG_TRY();
+	{
+		job_begin("leadflow: naming a materialized view");
+		if (job_extension_ready() && get_rel_name(matview) != NULL)
+			name = MemoryContextStrdup(job_context, get_rel_name(matview));
+		job_commit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		job_keep_error();
+		name = NULL;
+	}
+	PG_END_TRY();
+	return name;
 }

@@ -768,7 +768,7 @@ launcher_reconcile(List *found, TimestampTz now)
 		ereport(LOG,
 				(errmsg("leadflow stopped serving database \"%s\"",
 						(char *) lfirst(lc)),
-				 errdetail("The database was dropped, renamed away from leadflow.databases, or no longer allows connections.")));
+				 errdetail("The database was dropped, no longer allows connections, or is not named in leadflow.databases.")));
 	if (full && now - launcher_full_warned >= LAUNCHER_WARN_EVERY_MS * 1000)
 	{
 		launcher_full_warned = now;
