@@ -189,7 +189,11 @@ job_report(void)
 		js->hint = job_outcome.hint;
 		js->ext_owner = job_outcome.ext_owner;
 		js->probe_result = job_outcome.probe_result;
-		strlcpy(js->last_error, job_outcome.error, LEADFLOW_MESSAGE_LEN);
+		if (job_outcome.error[0] != '\0')
+		{
+			strlcpy(js->last_error, job_outcome.error, LEADFLOW_MESSAGE_LEN);
+			js->last_error_at = js->last_end;
+		}
 	}
 	LWLockRelease(leadflow_shared->lock);
 }

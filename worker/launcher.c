@@ -403,6 +403,7 @@ launcher_finish(int slotno, LeadflowJob job)
 		strlcpy(js->last_error,
 				"job worker ended without reporting a result",
 				LEADFLOW_MESSAGE_LEN);
+		js->last_error_at = now;
 	}
 	failed = (js->last_status == LEADFLOW_RUN_FAILED || crashed);
 	if (failed)

@@ -92,6 +92,7 @@ typedef struct LeadflowJobSlot
 	TimestampTz hint;			/* run again no later than this, or 0 */
 	Oid			ext_owner;		/* probe and jobs: extension's owner */
 	int			probe_result;	/* probe only: a LeadflowProbeResult */
+	TimestampTz last_error_at;	/* kept until the next error */
 	char		last_error[LEADFLOW_MESSAGE_LEN];
 } LeadflowJobSlot;
 

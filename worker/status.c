@@ -26,7 +26,7 @@
 
 #include "shared.h"
 
-#define STATUS_COLUMNS 14
+#define STATUS_COLUMNS 15
 
 PG_FUNCTION_INFO_V1(leadflow_worker_status);
 PG_FUNCTION_INFO_V1(leadflow_wake_worker);
@@ -128,6 +128,8 @@ status_emit_job(Tuplestorestate *store, TupleDesc desc,
 	values[12] = Int64GetDatum(js->failures);
 	values[13] = CStringGetTextDatum(js->last_error);
 	nulls[13] = (js->last_error[0] == '\0');
+	values[14] = TimestampTzGetDatum(js->last_error_at);
+	nulls[14] = (js->last_error_at == 0);
 
 	tuplestore_putvalues(store, desc, values, nulls);
 }

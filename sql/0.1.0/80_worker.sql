@@ -55,7 +55,8 @@ CREATE FUNCTION leadflow.worker_status(
 	OUT next_run timestamptz,
 	OUT runs bigint,
 	OUT failures bigint,
-	OUT last_error text)
+	OUT last_error text,
+	OUT last_error_at timestamptz)
 RETURNS SETOF record
 LANGUAGE c VOLATILE STRICT
 AS 'MODULE_PATHNAME', 'leadflow_worker_status';
@@ -73,6 +74,8 @@ COMMENT ON COLUMN leadflow.worker_status.job IS
 'probe (looks for leadflow in the database), escalate, rollup, matviews or prune.';
 COMMENT ON COLUMN leadflow.worker_status.job_state IS
 'running, scheduled, or idle (not scheduled: the database is not ready or jobs are disabled).';
+COMMENT ON COLUMN leadflow.worker_status.last_error IS
+'The error of the last failed run (kept after later runs succeed), at last_error_at.';
 COMMENT ON COLUMN leadflow.worker_status.last_status IS
 'ok, failed, crashed (the job worker ended without reporting), skipped, or running.';
 
