@@ -15,6 +15,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/guc.h"
 
@@ -194,14 +195,16 @@ settings_define_worker(void)
 							0,
 							NULL, NULL, NULL);
 
-	DefineCustomIntVariable("leadflow.max_databases",
-							"Most databases the background worker keeps state for.",
-							"Sizes shared memory at server start.",
-							&leadflow_max_databases,
-							64, 1, 10000,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+	/* A server-start setting can only be defined while preloading. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("leadflow.max_databases",
+								"Most databases the background worker keeps state for.",
+								"Sizes shared memory at server start.",
+								&leadflow_max_databases,
+								64, 1, 10000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 	DefineCustomIntVariable("leadflow.job_timeout",
 							"Longest time one run of a background job may take.",

@@ -27,6 +27,9 @@
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "utils/backend_status.h"
 #include "tcop/utility.h"
 #include "utils/timestamp.h"
 
@@ -49,6 +52,7 @@ static Oid	guard_target(Node *parsetree);
 static const char *guard_option(List *options, const char *name);
 static void guard_hold(Oid dboid);
 static void guard_release(Oid dboid);
+static void guard_terminate_connected(Oid dboid);
 
 /*
  * leadflow_ddl_guard_install
@@ -182,6 +186,38 @@ guard_hold(Oid dboid)
 
 	for (i = 0; i < npids; i++)
 		kill(pids[i], SIGTERM);
+	guard_terminate_connected(dboid);
+}
+
+/*
+ * guard_terminate_connected
+ *		Sends SIGTERM to every leadflow job worker that the backend status
+ *		array shows connected to the database, whatever the job slots say:
+ *		the slots may lag behind a worker that has only just started.
+ */
+static void
+guard_terminate_connected(Oid dboid)
+{
+	int			n = pgstat_fetch_stat_numbackends();
+	int			i;
+
+	for (i = 1; i <= n; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be;
+		const char *type;
+
+		if (local == NULL)
+			continue;
+		be = &local->backendStatus;
+		if (be->st_databaseid != dboid || be->st_backendType != B_BG_WORKER)
+			continue;
+		type = GetBackgroundWorkerTypeByPid(be->st_procpid);
+		if (type != NULL && strncmp(type, "leadflow ", 9) == 0)
+		{
+			kill(be->st_procpid, SIGTERM);
+		}
+	}
 }
 
 /*

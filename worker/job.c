@@ -77,6 +77,7 @@ static char job_message[LEADFLOW_MESSAGE_LEN];
 /* Survives the run's transactions: lists and names carried across them. */
 static MemoryContext job_context = NULL;
 
+static bool job_claim(void);
 static void job_exit_callback(int code, Datum arg);
 static void job_report(void);
 static void job_begin(const char *activity);
@@ -118,6 +119,12 @@ leadflow_job_main(Datum main_arg)
 	before_shmem_exit(job_exit_callback, (Datum) 0);
 	BackgroundWorkerUnblockSignals();
 
+	if (!job_claim())
+	{
+		job_outcome.status = LEADFLOW_RUN_SKIPPED;
+		job_report();
+		proc_exit(0);
+	}
 	BackgroundWorkerInitializeConnectionByOid(job_args.dboid, job_args.role,
 											  0);
 	pgstat_report_appname(MyBgworkerEntry->bgw_type);
@@ -140,6 +147,29 @@ leadflow_job_main(Datum main_arg)
 	job_report();
 	pgstat_report_activity(STATE_IDLE, NULL);
 	proc_exit(0);
+}
+
+/*
+ * job_claim
+ *		Publishes this process's pid in its job slot before it connects,
+ *		so that the DDL guard can terminate it, and returns false when the
+ *		database is held off by such DDL: either the guard sees the pid or
+ *		this process sees the hold, never neither.
+ */
+static bool
+job_claim(void)
+{
+	LeadflowDbSlot *db = &leadflow_shared->dbs[job_slotno];
+	LeadflowJobSlot *js = &db->jobs[job_args.job];
+	bool		held;
+
+	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);
+	if (js->generation == job_args.generation)
+		js->pid = MyProcPid;
+	held = (db->holdoff_pid != 0 &&
+			db->holdoff_until > GetCurrentTimestamp());
+	LWLockRelease(leadflow_shared->lock);
+	return !held;
 }
 
 /*
