@@ -415,6 +415,10 @@ launcher_finish(int slotno, LeadflowJob job)
 		js->consecutive_failures = 0;
 	dbname = db->dbname;
 
+	/* A database the last look let go of can give up its slot now. */
+	if (!db->seen)
+		launcher_next_scan = now;
+
 	if (job == LEADFLOW_JOB_PROBE ||
 		(!failed && js->probe_result != LEADFLOW_PROBE_INSTALLED))
 		stopped = launcher_apply_probe(db, js, now);
