@@ -61,6 +61,7 @@ BEGIN
 END
 $$;
 
+-- A deleted lead takes its steps and its place in the queue with it.
 CREATE FUNCTION leadflow.worker_lead_deleted()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -69,6 +70,25 @@ AS $$
 BEGIN
 	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
 	SELECT o.campaign_id, o.rep_id, o.received_at FROM old_rows o;
+	DELETE FROM leadflow.escalation_queue q
+	WHERE q.lead_id IN (SELECT o.lead_id FROM old_rows o);
+	DELETE FROM leadflow.escalation e
+	WHERE e.lead_id IN (SELECT o.lead_id FROM old_rows o);
+	RETURN NULL;
+END
+$$;
+
+-- TRUNCATE empties what belongs to the leads, and has the next refresh
+-- rebuild the rollups in full.
+CREATE FUNCTION leadflow.worker_lead_truncated()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	TRUNCATE leadflow.escalation_queue, leadflow.escalation,
+		leadflow.rollup_dirty;
+	UPDATE leadflow.rollup_state SET time_zone = NULL;
 	RETURN NULL;
 END
 $$;
@@ -85,6 +105,9 @@ CREATE TRIGGER leadflow_lead_delete_worker
 	AFTER DELETE ON leadflow.lead
 	REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_deleted();
+CREATE TRIGGER leadflow_lead_truncate_worker
+	AFTER TRUNCATE ON leadflow.lead
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_truncated();
 
 -- Touches and fired escalations count in the rollups of their lead.
 CREATE FUNCTION leadflow.worker_lead_child_changed()

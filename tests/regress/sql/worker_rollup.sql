@@ -189,3 +189,15 @@ WHERE job = 'rollup' ORDER BY run_id;
 DELETE FROM leadflow.touch WHERE lead_id >= 701;
 DELETE FROM leadflow.lead WHERE lead_id >= 701;
 DROP VIEW rollup_differences, rollup_reference;
+
+-- TRUNCATE of the leads empties the ledger and the queue, and the next
+-- refresh rebuilds the rollups in full, from nothing.
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id)
+VALUES (9001, '2024-03-01 08:00+00', 'rollup', 701, 701);
+SELECT leadflow.run_escalations() > 0 AS escalated;
+TRUNCATE leadflow.lead CASCADE;
+SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
+	   (SELECT count(*) FROM leadflow.escalation_queue) AS queued,
+	   (SELECT time_zone FROM leadflow.rollup_state) AS zone;
+SELECT leadflow.refresh_metrics() AS rows_written;
+SELECT count(*) AS rollup_rows FROM leadflow.rollup_daily;
