@@ -44,6 +44,9 @@
 
 PG_FUNCTION_INFO_V1(leadflow_run_escalations);
 
+/* How many distinct statements escalate_exec keeps plans for. */
+#define ESCALATE_STATEMENTS 16
+
 /* One step of a policy's ladder. */
 typedef struct EscalateStep
 {
@@ -109,16 +112,43 @@ static Datum escalate_array(Datum *values, bool *nulls, int n, Oid type);
 
 /*
  * escalate_exec
- *		Runs one statement through SPI (already connected) and raises an
- *		internal error unless it returns the expected SPI code.
+ *		Runs one of this file's statements through SPI (already connected)
+ *		and raises an internal error unless it returns the expected SPI
+ *		code.  Statements are planned once per process and kept: a session
+ *		that calls leadflow.run_escalations() again skips the planning,
+ *		and the plan cache replans them when the tables change.  The key
+ *		is the address of the statement's text, a string literal.
  */
 static void
 escalate_exec(const char *sql, int nargs, Oid *types, Datum *values,
 			  const char *nulls, int expect)
 {
+	static struct
+	{
+		const char *sql;
+		SPIPlanPtr	plan;
+	}			kept[ESCALATE_STATEMENTS];
+	SPIPlanPtr	plan = NULL;
+	int			i;
 	int			rc;
 
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	for (i = 0; i < ESCALATE_STATEMENTS && kept[i].sql != NULL; i++)
+		if (kept[i].sql == sql)
+			plan = kept[i].plan;
+	if (plan == NULL)
+	{
+		plan = SPI_prepare(sql, nargs, types);
+		if (plan == NULL)
+			elog(ERROR, "leadflow: could not prepare an escalation statement: %s",
+				 SPI_result_code_string(SPI_result));
+		if (i < ESCALATE_STATEMENTS && SPI_keepplan(plan) == 0)
+		{
+			kept[i].sql = sql;
+			kept[i].plan = plan;
+		}
+	}
+
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
 	if (rc != expect)
 		elog(ERROR, "leadflow: SPI returned %d for an escalation statement",
 			 rc);
