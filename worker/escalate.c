@@ -31,10 +31,16 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
+#include "commands/async.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
@@ -107,6 +113,9 @@ static void escalate_requeue_after(EscalateRun *run, EscalateLead *lead,
 								   int fired_step);
 static void escalate_reassign(EscalateRun *run, EscalateLead *lead);
 static int64 escalate_fire(EscalateRun *run);
+static void escalate_notify(EscalateRun *run);
+static void escalate_json_id(StringInfo buf, const char *key, int32 id);
+static int	escalate_cmp_id(const void *a, const void *b);
 static void escalate_update_queue(EscalateRun *run);
 static Datum escalate_array(Datum *values, bool *nulls, int n, Oid type);
 
@@ -596,14 +605,101 @@ escalate_fire(EscalateRun *run)
 				  "'action', f.action, 'due_at', f.due_at, "
 				  "'manager_id', f.manager_id, 'new_rep_id', f.new_rep_id, "
 				  "'outcome', f.outcome) FROM f) "
-				  "SELECT f.lead_id, pg_notify('leadflow_escalation', "
-				  "json_build_object('lead_id', f.lead_id, 'step', f.step, "
-				  "'action', f.action, 'rep_id', f.rep_id, "
-				  "'manager_id', f.manager_id, 'new_rep_id', f.new_rep_id, "
-				  "'due_at', f.due_at, 'fired_at', f.fired_at, "
-				  "'database', current_database())::text) FROM f",
+				  "SELECT f.lead_id FROM f",
 				  9, types, values, NULL, SPI_OK_SELECT);
+	escalate_notify(run);
 	return SPI_processed;
+}
+
+/*
+ * escalate_notify
+ *		Queues one notification on channel leadflow_escalation for every
+ *		step the last statement wrote (its result holds their lead ids);
+ *		listeners get them when the transaction commits.  The payload is a
+ *		JSON object built here from what the run already holds, which is
+ *		cheaper than building it in SQL.
+ */
+static void
+escalate_notify(EscalateRun *run)
+{
+	StringInfoData buf;
+	char		stamp[MAXDATELEN + 1];
+	const char *dbname = get_database_name(MyDatabaseId);
+	EscalateLead **byid = palloc(sizeof(EscalateLead *) * run->nleads);
+	uint64		i;
+	int			j;
+
+	/* The leads by id, to find each written step's lead. */
+	for (j = 0; j < run->nleads; j++)
+		byid[j] = &run->leads[j];
+	qsort(byid, run->nleads, sizeof(EscalateLead *), escalate_cmp_id);
+
+	initStringInfo(&buf);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc,
+													 1, &isnull));
+		EscalateLead key;
+		EscalateLead **found;
+		EscalateLead *lead;
+
+		key.lead_id = id;
+		lead = &key;
+		found = bsearch(&lead, byid, run->nleads, sizeof(EscalateLead *),
+						escalate_cmp_id);
+		if (found == NULL || !(*found)->fires)
+			continue;
+		lead = *found;
+
+		resetStringInfo(&buf);
+		appendStringInfo(&buf, "{\"lead_id\" : " INT64_FORMAT
+						 ", \"step\" : %d, \"action\" : ",
+						 lead->lead_id, lead->fire_step);
+		escape_json(&buf, lead->fire_action);
+		escalate_json_id(&buf, "rep_id", lead->rep_id);
+		escalate_json_id(&buf, "manager_id", lead->manager_id);
+		escalate_json_id(&buf, "new_rep_id", lead->new_rep_id);
+		appendStringInfo(&buf, ", \"due_at\" : \"%s\"",
+						 JsonEncodeDateTime(stamp,
+											TimestampTzGetDatum(lead->fire_due),
+											TIMESTAMPTZOID, NULL));
+		appendStringInfo(&buf, ", \"fired_at\" : \"%s\", \"database\" : ",
+						 JsonEncodeDateTime(stamp,
+											TimestampTzGetDatum(run->now),
+											TIMESTAMPTZOID, NULL));
+		escape_json(&buf, dbname);
+		appendStringInfoChar(&buf, '}');
+		Async_Notify("leadflow_escalation", buf.data);
+	}
+	pfree(buf.data);
+}
+
+/*
+ * escalate_cmp_id
+ *		qsort and bsearch comparator of pointers to leads, by lead id.
+ */
+static int
+escalate_cmp_id(const void *a, const void *b)
+{
+	int64		x = (*(EscalateLead *const *) a)->lead_id;
+	int64		y = (*(EscalateLead *const *) b)->lead_id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * escalate_json_id
+ *		Appends ", "key" : id" to a JSON object, null for id 0.
+ */
+static void
+escalate_json_id(StringInfo buf, const char *key, int32 id)
+{
+	if (id == 0)
+		appendStringInfo(buf, ", \"%s\" : null", key);
+	else
+		appendStringInfo(buf, ", \"%s\" : %d", key, id);
 }
 
 /*

@@ -24,6 +24,7 @@ psql -qX -v ON_ERROR_STOP=1 -v leads="$LEADS" -f "$here/worker_setup.sql"
 
 # The same figures as a materialised view, written out in full.
 psql -qX -v ON_ERROR_STOP=1 <<'SQL'
+SET client_min_messages = warning;
 DROP MATERIALIZED VIEW IF EXISTS bench_rollup;
 CREATE MATERIALIZED VIEW bench_rollup AS
 SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,

@@ -12,6 +12,7 @@
 -- the rollups are then built in full, as the triggers and a first refresh
 -- would have left them.
 \set ON_ERROR_STOP on
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS leadflow;
 
 SELECT count(*) > 0 AS loaded FROM leadflow.lead \gset
@@ -96,5 +97,5 @@ FROM leadflow.lead WHERE lead_id % 2 = 0;
 COMMIT;
 
 -- The rollups as a full refresh leaves them.
-SELECT leadflow.refresh_metrics(full => true) AS rollup_rows;
+SELECT leadflow.refresh_metrics(full => true) AS rollup_rows \gset
 VACUUM ANALYZE;
