@@ -77,14 +77,17 @@ static SPIPlanPtr touch_update_plan = NULL;
 
 /*
  * touch_keep_plan
- *		Prepares a statement once per backend.
+ *		Prepares a statement once per backend.  Plans are made afresh for
+ *		each call: a generic plan chosen while the tables were small (the
+ *		first touches of a bulk load) would keep scanning whole tables.
  */
 static SPIPlanPtr
 touch_keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 {
 	if (*plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, types,
+										   CURSOR_OPT_CUSTOM_PLAN);
 
 		if (p == NULL)
 			elog(ERROR, "could not prepare touch statement: %s",
