@@ -71,6 +71,7 @@
 
 #include "business_time.h"
 #include "calendar.h"
+#include "owner.h"
 
 /* Seconds from 1970-01-01 (pg_time_t) to 2000-01-01 (TimestampTz). */
 #define CALENDAR_UNIX_TO_2000 \
@@ -255,25 +256,6 @@ calendar_relation(void)
 }
 
 /*
- * calendar_owner
- *		Owner of leadflow.calendar, whose rights the table reads use.
- */
-static Oid
-calendar_owner(void)
-{
-	Oid			relid = calendar_relation();
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/*
  * calendar_query
  *		Runs one SELECT about a calendar inside an SPI connection and
  *		returns the row count.  Reads pass read_only, so SPI uses the
@@ -410,17 +392,12 @@ calendar_read(int32 calendar_id, bool for_check, bool with_holidays,
 			  CalendarConfig *cfg, bool *provisional)
 {
 	MemoryContext mcxt = CurrentMemoryContext;
-	Oid			owner = calendar_owner();
 	bool		fresh = !IsInParallelMode();
-	Oid			save_userid;
-	int			save_sec_context;
+	LeadflowSavedUser saved;
 	bool		found;
 
 	memset(cfg, 0, sizeof(CalendarConfig));
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	leadflow_become_owner(calendar_relation(), &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI to read calendar %d",
 			 calendar_id);
@@ -446,7 +423,7 @@ calendar_read(int32 calendar_id, bool for_check, bool with_holidays,
 	if (fresh)
 		PopActiveSnapshot();
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	leadflow_restore_user(&saved);
 	if (provisional)
 		*provisional = !fresh;
 	return found;

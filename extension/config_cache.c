@@ -16,6 +16,7 @@
  * touches a table.  Our relcache callback only clears a "valid" flag; the
  * cache is rebuilt lazily inside a transaction, never inside the callback.
  * Dropping the extension drops the tables, which sends the same messages.
+ * Loads read as the tables' owner (owner.c).
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -35,6 +36,7 @@
 #include "utils/rel.h"
 
 #include "config_cache.h"
+#include "owner.h"
 
 #define CACHE_MAX_WATCHES 16
 
@@ -189,6 +191,7 @@ campaign_load(void)
 	MemoryContext context = cache_context_reset(campaign_context,
 												"leadflow campaign cache");
 	HASHCTL		ctl;
+	LeadflowSavedUser saved;
 	uint64		i;
 
 	campaign_valid = true;
@@ -205,6 +208,7 @@ campaign_load(void)
 	campaign_by_id = hash_create("leadflow campaigns by id", 64, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
+	leadflow_become_owner(leadflow_table("campaign"), &saved);
 	SPI_connect();
 	SPI_execute("SELECT campaign_id, name, channel FROM leadflow.campaign",
 				true, 0);
@@ -232,6 +236,7 @@ campaign_load(void)
 		}
 	}
 	SPI_finish();
+	leadflow_restore_user(&saved);
 }
 
 /*
@@ -286,11 +291,13 @@ policy_load(void)
 {
 	MemoryContext context = cache_context_reset(policy_context,
 												"leadflow policy cache");
+	LeadflowSavedUser saved;
 	uint64		i;
 
 	policy_valid = true;
 	leadflow_cache_watch("sla_policy", &policy_valid);
 
+	leadflow_become_owner(leadflow_table("sla_policy"), &saved);
 	SPI_connect();
 	SPI_execute("SELECT policy_id, priority, channel, campaign_id, min_score,"
 				" calendar_id,"
@@ -322,6 +329,7 @@ policy_load(void)
 		p->allowance_s = DatumGetFloat8(SPI_getbinval(row, desc, 7, &isnull));
 	}
 	SPI_finish();
+	leadflow_restore_user(&saved);
 }
 
 /*

@@ -15,7 +15,8 @@
  * recomputation in touch_after runs on a fresh snapshot (READ COMMITTED),
  * after the previous writer committed, and so sees its touch: concurrent
  * first touches end with exactly one first response.  Saved plans are per
- * backend.
+ * backend.  Reads and writes of leadflow's tables run as their owner
+ * (owner.c): a role that may write touches need not update leads.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -35,6 +36,7 @@
 
 #include "calendar.h"
 #include "config_cache.h"
+#include "owner.h"
 #include "settings.h"
 #include "stage.h"
 
@@ -345,7 +347,9 @@ touch_recompute(int64 lead_id)
 {
 	TouchLead	lead;
 	TouchFigures fig;
+	LeadflowSavedUser saved;
 
+	leadflow_become_owner(leadflow_table("lead"), &saved);
 	SPI_connect();
 	touch_lock_lead(lead_id, &lead);
 	if (lead.found)
@@ -354,6 +358,7 @@ touch_recompute(int64 lead_id)
 		touch_store(lead_id, &lead, &fig);
 	}
 	SPI_finish();
+	leadflow_restore_user(&saved);
 }
 
 /*
@@ -407,6 +412,7 @@ leadflow_touch_before(PG_FUNCTION_ARGS)
 	Datum		flag;
 	Datum		flags;
 	bool		flags_null = false;
+	LeadflowSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -421,9 +427,11 @@ leadflow_touch_before(PG_FUNCTION_ARGS)
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	lead_id = touch_lead_id(rel, tuple);
 
+	leadflow_become_owner(leadflow_table("lead"), &saved);
 	SPI_connect();
 	touch_lock_lead(lead_id, &lead);
 	SPI_finish();
+	leadflow_restore_user(&saved);
 	if (!lead.found)
 		return PointerGetDatum(tuple);
 
