@@ -821,6 +821,17 @@ calendar_usecs_to_add(double seconds)
 }
 
 /*
+ * leadflow_calendar_has_hours
+ *		Whether the calendar has any working time in its week; adding
+ *		business time on one that has none is refused.
+ */
+bool
+leadflow_calendar_has_hours(const LeadflowCalendar *cal)
+{
+	return leadflow_bt_week_total(cal->schedule) > 0;
+}
+
+/*
  * leadflow_calendar_add
  *		See calendar.h.
  */

@@ -282,7 +282,7 @@ leadflow_campaign_channel(int32 campaign_id)
 
 /*
  * policy_load
- *		Reads the active SLA policies in the order they are tried: lowest
+ *		Reads the SLA policies in the order they are tried: lowest
  *		priority first, then lowest id.  Allowances are turned into
  *		business seconds once here.
  */
@@ -301,8 +301,8 @@ policy_load(void)
 	SPI_connect();
 	SPI_execute("SELECT policy_id, priority, channel, campaign_id, min_score,"
 				" calendar_id,"
-				" pg_catalog.date_part('epoch', allowance)::float8"
-				" FROM leadflow.sla_policy WHERE active"
+				" pg_catalog.date_part('epoch', allowance)::float8, active"
+				" FROM leadflow.sla_policy"
 				" ORDER BY priority, policy_id", true, 0);
 
 	npolicies = (int) SPI_processed;
@@ -327,6 +327,7 @@ policy_load(void)
 		p->min_score = isnull ? 0 : DatumGetInt16(d);
 		p->calendar_id = DatumGetInt32(SPI_getbinval(row, desc, 6, &isnull));
 		p->allowance_s = DatumGetFloat8(SPI_getbinval(row, desc, 7, &isnull));
+		p->active = DatumGetBool(SPI_getbinval(row, desc, 8, &isnull));
 	}
 	SPI_finish();
 	leadflow_restore_user(&saved);
@@ -351,6 +352,8 @@ leadflow_policy_pick(const char *channel, int32 campaign_id,
 	{
 		const LeadflowPolicy *p = &policies[i];
 
+		if (!p->active)
+			continue;
 		if (p->channel &&
 			(channel == NULL || strcmp(p->channel, channel) != 0))
 			continue;
@@ -365,7 +368,8 @@ leadflow_policy_pick(const char *channel, int32 campaign_id,
 
 /*
  * leadflow_policy_get
- *		An active policy by id, or NULL when it is inactive or gone.
+ *		A policy by id, active or not (leads keep the policy they were
+ *		given), or NULL when it is gone.
  */
 const LeadflowPolicy *
 leadflow_policy_get(int32 policy_id)

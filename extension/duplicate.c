@@ -261,6 +261,13 @@ leadflow_duplicate_find(int64 lead_id, TimestampTz received_at,
 
 	if (best.found)
 	{
+		/*
+		 * The match's root is the match's own link, except when that link
+		 * points back at this lead (which arrived later than it used to):
+		 * then the match itself is the root.
+		 */
+		if (best.has_root && best.root_id == lead_id)
+			best.has_root = false;
 		*root_id = best.has_root ? best.root_id : best.lead_id;
 		*root_arrival = best.received_at;
 		if (best.has_root &&

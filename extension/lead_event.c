@@ -37,6 +37,7 @@
 #include "lead_row.h"
 #include "score.h"
 #include "stage.h"
+#include "touch.h"
 
 PG_FUNCTION_INFO_V1(leadflow_lead_after);
 
@@ -209,8 +210,9 @@ event_int_text(const LeadRow *row, LeadColumn col)
 /*
  * event_count_close
  *		Keeps close_stats: +1 for the lead's channel and campaign when it
- *		closes, -1 for the old ones when it reopens, its close changes or
- *		it is deleted (row NULL).
+ *		closes, -1 for the old ones when it reopens, its close changes, a
+ *		closed lead moves to another channel or campaign, or it is deleted
+ *		(row NULL).
  */
 static void
 event_count_close(const LeadRow *old_row, const LeadRow *row)
@@ -220,8 +222,12 @@ event_count_close(const LeadRow *old_row, const LeadRow *row)
 	bool		was_closed = leadflow_stage_is_closed(old_stage);
 	bool		is_closed = leadflow_stage_is_closed(new_stage);
 
+	/* Nothing to move unless the close or what it is counted under moved. */
 	if (old_row && row && was_closed == is_closed &&
-		(!is_closed || strcmp(old_stage, new_stage) == 0))
+		(!is_closed ||
+		 (strcmp(old_stage, new_stage) == 0 &&
+		  !leadflow_lead_changed(old_row, row, LC_CHANNEL) &&
+		  !leadflow_lead_changed(old_row, row, LC_CAMPAIGN_ID))))
 		return;
 
 	if (was_closed)
@@ -347,6 +353,11 @@ leadflow_lead_after(PG_FUNCTION_ARGS)
 		lead_id = DatumGetInt64(lead_get(&row, LC_LEAD_ID));
 		event_after_update(lead_id, &old_row, &row);
 		event_count_close(&old_row, &row);
+
+		/* Latency and the SLA verdict are measured from the arrival. */
+		if (leadflow_lead_changed(&old_row, &row, LC_RECEIVED_AT) ||
+			leadflow_lead_changed(&old_row, &row, LC_SLA_DUE_AT))
+			leadflow_touch_recompute(lead_id);
 	}
 	return PointerGetDatum(NULL);
 }

@@ -39,6 +39,7 @@
 #include "owner.h"
 #include "settings.h"
 #include "stage.h"
+#include "touch.h"
 
 PG_FUNCTION_INFO_V1(leadflow_touch_before);
 PG_FUNCTION_INFO_V1(leadflow_touch_after);
@@ -173,12 +174,14 @@ touch_compute(int64 lead_id, const TouchLead *lead, TouchFigures *fig)
 					" FROM leadflow.touch t"
 					" LEFT JOIN LATERAL ("
 					"   SELECT counts_as_response, counts_as_reach"
-					"   FROM leadflow.touch_rule tr"
+					"   FROM (SELECT *, 0 AS source FROM leadflow.touch_rule"
+					"         UNION ALL"
+					"         SELECT *, 1 FROM leadflow.touch_rule_default) tr"
 					"   WHERE tr.kind OPERATOR(pg_catalog.=) t.kind"
 					"     AND tr.direction OPERATOR(pg_catalog.=) t.direction"
 					"     AND (tr.outcome OPERATOR(pg_catalog.=) t.outcome"
 					"          OR tr.outcome OPERATOR(pg_catalog.=) '*')"
-					"   ORDER BY tr.outcome OPERATOR(pg_catalog.=) '*'"
+					"   ORDER BY tr.outcome OPERATOR(pg_catalog.=) '*', source"
 					"   LIMIT 1) r ON true"
 					" WHERE t.lead_id OPERATOR(pg_catalog.=) $1"
 					" ORDER BY t.touched_at, t.touch_id", 1, types);
@@ -337,13 +340,13 @@ touch_store(int64 lead_id, const TouchLead *lead, const TouchFigures *fig)
 }
 
 /*
- * touch_recompute
+ * leadflow_touch_recompute
  *		Recomputes and stores one lead's touch figures.  Requires an open
  *		transaction; connects to SPI itself.  A lead that does not exist
  *		(or is being deleted) is skipped.
  */
-static void
-touch_recompute(int64 lead_id)
+void
+leadflow_touch_recompute(int64 lead_id)
 {
 	TouchLead	lead;
 	TouchFigures fig;
@@ -483,8 +486,8 @@ leadflow_touch_after(PG_FUNCTION_ARGS)
 	}
 
 	if (new_lead != 0)
-		touch_recompute(new_lead);
+		leadflow_touch_recompute(new_lead);
 	if (old_lead != 0 && old_lead != new_lead)
-		touch_recompute(old_lead);
+		leadflow_touch_recompute(old_lead);
 	return PointerGetDatum(NULL);
 }
