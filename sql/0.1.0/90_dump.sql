@@ -5,8 +5,8 @@
 -- extension's: pg_dump must keep them like the configuration tables.  The
 -- identity sequences go with their tables, so that rows added after a
 -- restore do not collide with restored ones.  Restore with
--- pg_restore --disable-triggers, so rows come back as they were dumped
--- instead of being worked on again by the write-time triggers.
+-- session_replication_role = replica, so rows come back as they were
+-- dumped instead of being worked on again by the write-time triggers.
 
 SELECT pg_catalog.pg_extension_config_dump('leadflow.lead', '');
 SELECT pg_catalog.pg_extension_config_dump('leadflow.touch', '');
