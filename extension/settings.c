@@ -15,12 +15,27 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
+#include "pgtime.h"
 #include "utils/guc.h"
 
 #include "phone.h"
 #include "settings.h"
 
 int			leadflow_launcher_naptime = 30;
+bool		leadflow_jobs_enabled = true;
+char	   *leadflow_databases = NULL;
+char	   *leadflow_worker_role = NULL;
+int			leadflow_max_job_workers = 4;
+int			leadflow_max_databases = 64;
+int			leadflow_escalation_interval = 15;
+int			leadflow_escalation_batch_size = 1000;
+int			leadflow_refresh_interval = 60;
+int			leadflow_job_timeout = 300000;
+int			leadflow_job_history_days = 14;
+char	   *leadflow_rollup_time_zone = NULL;
+bool		leadflow_restoring = false;
+
 int			leadflow_duplicate_window = 90 * 86400;
 int			leadflow_early_touch_tolerance = 300;
 int			leadflow_future_arrival_tolerance = 300;
@@ -57,6 +72,11 @@ settings_check_region(char **newval, void **extra, GucSource source)
 
 double		leadflow_score_smoothing = 20.0;
 
+static bool settings_check_time_zone(char **newval, void **extra,
+									 GucSource source);
+static void settings_define_worker(void);
+static void settings_define_jobs(void);
+
 /*
  * leadflow_define_settings
  *		Registers the settings with the GUC machinery.  Called once from
@@ -77,6 +97,8 @@ leadflow_define_settings(void)
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
+	settings_define_worker();
+	settings_define_jobs();
 	DefineCustomIntVariable("leadflow.duplicate_window",
 							"How far back a new lead's phone and e-mail key are matched against earlier leads.",
 							NULL,
@@ -126,4 +148,151 @@ leadflow_define_settings(void)
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("leadflow");
+}
+
+/*
+ * settings_define_worker
+ *		The settings that decide where, as whom and how many background job
+ *		workers run.  Read by the launcher; the job workers it starts
+ *		inherit the postmaster's values.
+ */
+static void
+settings_define_worker(void)
+{
+	DefineCustomBoolVariable("leadflow.jobs_enabled",
+							 "Whether the background worker runs leadflow's jobs.",
+							 "When off, the launcher keeps watching databases but starts no job.",
+							 &leadflow_jobs_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("leadflow.databases",
+							   "Comma-separated names of the databases in which the background worker runs leadflow's jobs.",
+							   "Empty means every database that allows connections and is not a template.",
+							   &leadflow_databases,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("leadflow.worker_role",
+							   "Role that runs leadflow's background jobs.",
+							   "Empty means the owner of the extension in each database.",
+							   &leadflow_worker_role,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.max_job_workers",
+							"Most leadflow job workers running at the same time.",
+							"Each counts against max_worker_processes.",
+							&leadflow_max_job_workers,
+							4, 1, 64,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	/* A server-start setting can only be defined while preloading. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("leadflow.max_databases",
+								"Most databases the background worker keeps state for.",
+								"Sizes shared memory at server start.",
+								&leadflow_max_databases,
+								64, 1, 10000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.job_timeout",
+							"Longest time one run of a background job may take.",
+							"A run that takes longer is cancelled and recorded as failed.  Zero disables the limit.",
+							&leadflow_job_timeout,
+							300000, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.job_history_days",
+							"Days for which leadflow.job_run keeps finished runs.",
+							NULL,
+							&leadflow_job_history_days,
+							14, 1, 36500,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+}
+
+/*
+ * settings_define_jobs
+ *		The settings of the individual jobs: escalation and metric refresh,
+ *		and the switch that keeps the jobs away from a database being
+ *		restored.
+ */
+static void
+settings_define_jobs(void)
+{
+	DefineCustomIntVariable("leadflow.escalation_interval",
+							"Time between two escalation runs in each database.",
+							NULL,
+							&leadflow_escalation_interval,
+							15, 1, 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.escalation_batch_size",
+							"Most leads one escalation run looks at.",
+							"A run that fills its batch is followed by another at once.",
+							&leadflow_escalation_batch_size,
+							1000, 1, 1000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.refresh_interval",
+							"Time between two refreshes of the metric rollups in each database.",
+							NULL,
+							&leadflow_refresh_interval,
+							60, 1, 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("leadflow.rollup_time_zone",
+							   "Time zone in which the metric rollups cut days.",
+							   "Changing it rebuilds the rollups at the next refresh.",
+							   &leadflow_rollup_time_zone,
+							   "UTC",
+							   PGC_SIGHUP,
+							   0,
+							   settings_check_time_zone, NULL, NULL);
+
+	DefineCustomBoolVariable("leadflow.restoring",
+							 "Whether a restore into this database is in progress.",
+							 "While on, the background worker runs no job in the database; leadflow.pre_restore() and leadflow.post_restore() set it.",
+							 &leadflow_restoring,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+/*
+ * settings_check_time_zone
+ *		Accepts a time zone name that PostgreSQL knows, such as "UTC" or
+ *		"Asia/Ho_Chi_Minh"; rejects anything else with a detail naming it.
+ */
+static bool
+settings_check_time_zone(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || **newval == '\0' || pg_tzset(*newval) == NULL)
+	{
+		GUC_check_errdetail("Time zone \"%s\" is not recognized.",
+							*newval ? *newval : "");
+		return false;
+	}
+	return true;
 }

@@ -12,6 +12,24 @@
 
 /* Worker timing, seconds (PGC_SIGHUP). */
 extern int	leadflow_launcher_naptime;
+extern int	leadflow_escalation_interval;
+extern int	leadflow_refresh_interval;
+
+/* Where, as whom and how many job workers run (PGC_SIGHUP). */
+extern bool leadflow_jobs_enabled;
+extern char *leadflow_databases;
+extern char *leadflow_worker_role;
+extern int	leadflow_max_job_workers;
+extern int	leadflow_job_timeout;	/* milliseconds, 0 = none */
+extern int	leadflow_job_history_days;
+extern char *leadflow_rollup_time_zone;
+
+/* Shared memory size (PGC_POSTMASTER). */
+extern int	leadflow_max_databases;
+
+/* Job behaviour (PGC_SUSET). */
+extern int	leadflow_escalation_batch_size;
+extern bool leadflow_restoring;
 
 /* Write-time behaviour (PGC_USERSET). */
 extern int	leadflow_duplicate_window;

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * worker/launcher.h
- *		The leadflow launcher background worker.
+ *		The leadflow launcher background worker, and the guard that keeps
+ *		its job workers out of the way of database-level DDL.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -14,5 +15,8 @@
 
 extern void leadflow_register_launcher(void);
 extern PGDLLEXPORT void leadflow_launcher_main(Datum main_arg);
+
+/* worker/ddl_guard.c */
+extern void leadflow_ddl_guard_install(void);
 
 #endif							/* LEADFLOW_LAUNCHER_H */

@@ -61,3 +61,27 @@ leadflow_schedule_timeout(int64_t due_ms, int64_t now_ms)
 		return INT_MAX;
 	return (int) wait_ms;
 }
+
+/*
+ * leadflow_schedule_backoff
+ *		Milliseconds to wait before retrying a job after its failures-th
+ *		failure in a row: the job's interval, doubled for every further
+ *		failure, never below floor_ms and never above the larger of the
+ *		interval and cap_ms.  Zero failures waits one interval.
+ */
+int64_t
+leadflow_schedule_backoff(int64_t interval_ms, int failures,
+						  int64_t floor_ms, int64_t cap_ms)
+{
+	int64_t		delay = interval_ms;
+	int64_t		cap = interval_ms > cap_ms ? interval_ms : cap_ms;
+	int			i;
+
+	for (i = 1; i < failures && delay < cap; i++)
+		delay *= 2;
+	if (delay > cap)
+		delay = cap;
+	if (delay < floor_ms)
+		delay = floor_ms;
+	return delay;
+}

@@ -19,5 +19,7 @@
 extern int64_t leadflow_schedule_next(int64_t anchor_ms, int64_t interval_ms,
 									  int64_t now_ms);
 extern int	leadflow_schedule_timeout(int64_t due_ms, int64_t now_ms);
+extern int64_t leadflow_schedule_backoff(int64_t interval_ms, int failures,
+										 int64_t floor_ms, int64_t cap_ms);
 
 #endif							/* LEADFLOW_SCHEDULE_H */

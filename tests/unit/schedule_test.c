@@ -70,6 +70,44 @@ test_timeout_clamped(void **state)
 	assert_int_equal(leadflow_schedule_timeout(INT64_MAX, 0), INT_MAX);
 }
 
+/* Failures back off exponentially from the interval up to the cap. */
+static void
+test_backoff_doubles_to_cap(void **state)
+{
+	(void) state;
+	assert_int_equal(leadflow_schedule_backoff(15000, 1, 1000, 600000),
+					 15000);
+	assert_int_equal(leadflow_schedule_backoff(15000, 2, 1000, 600000),
+					 30000);
+	assert_int_equal(leadflow_schedule_backoff(15000, 4, 1000, 600000),
+					 120000);
+	assert_int_equal(leadflow_schedule_backoff(15000, 6, 1000, 600000),
+					 480000);
+	assert_int_equal(leadflow_schedule_backoff(15000, 7, 1000, 600000),
+					 600000);
+	assert_int_equal(leadflow_schedule_backoff(15000, 1000, 1000, 600000),
+					 600000);
+}
+
+/* A job slower than the cap is never retried sooner than its interval. */
+static void
+test_backoff_interval_above_cap(void **state)
+{
+	(void) state;
+	assert_int_equal(leadflow_schedule_backoff(3600000, 5, 1000, 600000),
+					 3600000);
+}
+
+/* A crash is never retried sooner than the floor, even at tiny intervals. */
+static void
+test_backoff_floor(void **state)
+{
+	(void) state;
+	assert_int_equal(leadflow_schedule_backoff(100, 1, 1000, 600000), 1000);
+	assert_int_equal(leadflow_schedule_backoff(100, 0, 1000, 600000), 1000);
+	assert_int_equal(leadflow_schedule_backoff(100, 5, 1000, 600000), 1600);
+}
+
 int
 main(void)
 {
@@ -80,6 +118,9 @@ main(void)
 		cmocka_unit_test(test_backward_jump_does_not_repeat),
 		cmocka_unit_test(test_nonpositive_interval),
 		cmocka_unit_test(test_timeout_clamped),
+		cmocka_unit_test(test_backoff_doubles_to_cap),
+		cmocka_unit_test(test_backoff_interval_above_cap),
+		cmocka_unit_test(test_backoff_floor),
 	};
 
 	return cmocka_run_group_tests_name("schedule", tests, NULL, NULL);

@@ -1,0 +1,144 @@
+-- sql/0.1.0/82_rollup.sql: daily metric rollups, kept up to date
+-- incrementally by the refresh job from the buckets that triggers mark.
+
+CREATE TABLE leadflow.rollup_daily (
+	day date NOT NULL,
+	campaign_id integer,
+	rep_id integer,
+	channel text,
+	leads bigint NOT NULL,
+	unique_leads bigint NOT NULL,
+	responded bigint NOT NULL,
+	reached bigint NOT NULL,
+	potential bigint NOT NULL,
+	hot bigint NOT NULL,
+	won bigint NOT NULL,
+	lost bigint NOT NULL,
+	disqualified bigint NOT NULL,
+	closed_wrong_target bigint NOT NULL,
+	closed_invalid_contact bigint NOT NULL,
+	closed_duplicate bigint NOT NULL,
+	closed_no_need bigint NOT NULL,
+	closed_spam bigint NOT NULL,
+	closed_lost_to_competitor bigint NOT NULL,
+	closed_price bigint NOT NULL,
+	closed_timing bigint NOT NULL,
+	closed_unresponsive bigint NOT NULL,
+	closed_unknown bigint NOT NULL,
+	sla_governed bigint NOT NULL,
+	sla_met bigint NOT NULL,
+	sla_missed bigint NOT NULL,
+	latency_count bigint NOT NULL,
+	latency_business_s_sum numeric,
+	latency_wall_s_sum numeric,
+	latencies_business_s double precision[],
+	attempts_before_reach_sum bigint,
+	outbound_touches_sum bigint,
+	touches bigint NOT NULL,
+	score_sum bigint,
+	scored bigint NOT NULL,
+	warned bigint NOT NULL,
+	reminded bigint NOT NULL,
+	manager_alerted bigint NOT NULL,
+	reassigned bigint NOT NULL,
+	CONSTRAINT rollup_daily_bucket
+		UNIQUE NULLS NOT DISTINCT (day, campaign_id, rep_id, channel)
+);
+
+-- The refresh finds a bucket's rows by day, campaign and rep; NULL keys
+-- fold to 0 here and are told apart by an exact test after the lookup.
+CREATE INDEX rollup_daily_lookup_idx ON leadflow.rollup_daily
+	(day, (coalesce(campaign_id, 0)), (coalesce(rep_id, 0)));
+
+COMMENT ON TABLE leadflow.rollup_daily IS
+'Lead figures per day of arrival, campaign, rep and channel, brought up to date by the background worker every leadflow.refresh_interval (or by leadflow.refresh_metrics()).  Always equal to a full recomputation from the leads at the time of the refresh.  Rates: divide by unique_leads (marketing figures) or by leads (rep figures).';
+COMMENT ON COLUMN leadflow.rollup_daily.day IS
+'Day of arrival (received_at) in the time zone leadflow.rollup_time_zone (default UTC).';
+COMMENT ON COLUMN leadflow.rollup_daily.rep_id IS
+'The rep who holds the leads now.';
+COMMENT ON COLUMN leadflow.rollup_daily.leads IS 'Leads.';
+COMMENT ON COLUMN leadflow.rollup_daily.unique_leads IS
+'Leads that duplicate no earlier lead (duplicate_of is NULL).';
+COMMENT ON COLUMN leadflow.rollup_daily.responded IS
+'Leads with a first response.';
+COMMENT ON COLUMN leadflow.rollup_daily.reached IS
+'Unique leads reached.';
+COMMENT ON COLUMN leadflow.rollup_daily.potential IS
+'Unique leads that got to stage potential or beyond (hot, won).';
+COMMENT ON COLUMN leadflow.rollup_daily.hot IS
+'Unique leads that got to stage hot or beyond (won).';
+COMMENT ON COLUMN leadflow.rollup_daily.won IS 'Unique leads in stage won.';
+COMMENT ON COLUMN leadflow.rollup_daily.lost IS 'Unique leads in stage lost.';
+COMMENT ON COLUMN leadflow.rollup_daily.disqualified IS
+'Unique leads in stage disqualified.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_wrong_target IS
+'Leads closed (lost or disqualified) as wrong_target; the other closed_ columns likewise count each close reason, closed_unknown the reason unknown.';
+COMMENT ON COLUMN leadflow.rollup_daily.sla_governed IS
+'Leads with an SLA due time.';
+COMMENT ON COLUMN leadflow.rollup_daily.sla_met IS
+'Leads whose first response came at or before SLA due.';
+COMMENT ON COLUMN leadflow.rollup_daily.sla_missed IS
+'Leads whose first response came after SLA due.  Leads not answered yet are in neither sla_met nor sla_missed.';
+COMMENT ON COLUMN leadflow.rollup_daily.latency_count IS
+'Leads with a response latency in business seconds.';
+COMMENT ON COLUMN leadflow.rollup_daily.latency_business_s_sum IS
+'Sum of response latencies in business seconds; divide by latency_count for the mean.';
+COMMENT ON COLUMN leadflow.rollup_daily.latency_wall_s_sum IS
+'Sum of response latencies in wall-clock seconds.';
+COMMENT ON COLUMN leadflow.rollup_daily.latencies_business_s IS
+'Every response latency in business seconds, ascending; unnest the arrays of several rows for exact medians and percentiles.';
+COMMENT ON COLUMN leadflow.rollup_daily.attempts_before_reach_sum IS
+'Sum over reached leads of the outbound touches up to and including the one that reached them.';
+COMMENT ON COLUMN leadflow.rollup_daily.outbound_touches_sum IS
+'Sum of the leads'' outbound touches.';
+COMMENT ON COLUMN leadflow.rollup_daily.touches IS
+'Touches of the leads, all kinds and directions.';
+COMMENT ON COLUMN leadflow.rollup_daily.score_sum IS
+'Sum of the leads'' scores; divide by scored for the mean score.';
+COMMENT ON COLUMN leadflow.rollup_daily.scored IS 'Leads with a score.';
+COMMENT ON COLUMN leadflow.rollup_daily.warned IS
+'Leads that got the pre-breach warning.';
+COMMENT ON COLUMN leadflow.rollup_daily.reminded IS
+'Leads whose rep was reminded by an escalation step.';
+COMMENT ON COLUMN leadflow.rollup_daily.manager_alerted IS
+'Leads whose rep''s manager was alerted by an escalation step.';
+COMMENT ON COLUMN leadflow.rollup_daily.reassigned IS
+'Leads that a reassign step moved to another rep.';
+
+-- Buckets whose figures changed since the last refresh, as the raw keys
+-- of the changed rows: the refresh cuts days in its time zone.
+CREATE TABLE leadflow.rollup_dirty (
+	campaign_id integer,
+	rep_id integer,
+	received_at timestamptz
+);
+
+COMMENT ON TABLE leadflow.rollup_dirty IS
+'Keys of leads whose rollup bucket must be recomputed; appended to by triggers on leads, touches and escalations, emptied by each refresh.';
+
+-- What the rollups were built with; a different time zone rebuilds them.
+CREATE TABLE leadflow.rollup_state (
+	only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+	time_zone text,
+	full_refresh_at timestamptz,
+	refresh_at timestamptz
+);
+
+INSERT INTO leadflow.rollup_state DEFAULT VALUES;
+
+COMMENT ON TABLE leadflow.rollup_state IS
+'One row: the time zone the rollups are cut in, and when they were last rebuilt in full and last refreshed.';
+
+CREATE INDEX lead_rollup_bucket_idx ON leadflow.lead
+	((coalesce(campaign_id, 0)), (coalesce(rep_id, 0)), received_at);
+
+CREATE FUNCTION leadflow.refresh_metrics(full boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'leadflow_refresh_metrics';
+
+COMMENT ON FUNCTION leadflow.refresh_metrics(boolean) IS
+'Brings leadflow.rollup_daily up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets recomputed (with full, of buckets written).';
+
+REVOKE ALL ON FUNCTION leadflow.refresh_metrics(boolean) FROM PUBLIC;

@@ -1,0 +1,140 @@
+-- sql/0.1.0/84_worker_triggers.sql: statement triggers that tell the
+-- background worker what changed: the escalation queue and the rollup
+-- buckets.  One trigger per table and event, since a trigger with
+-- transition tables fires for one event only; each does its work in set
+-- form over the transition tables, whatever the number of rows.
+
+CREATE FUNCTION leadflow.worker_lead_inserted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
+	SELECT n.campaign_id, n.rep_id, n.received_at FROM new_rows n;
+
+	INSERT INTO leadflow.escalation_queue AS q (lead_id, next_at)
+	SELECT n.lead_id,
+		   leadflow.escalation_lower_bound(n.sla_started_at, n.sla_due_at,
+										   n.paused_until, p.allowance,
+										   p.warn_share)
+	FROM new_rows n
+	JOIN leadflow.sla_policy p ON p.policy_id = n.policy_id
+	WHERE n.sla_due_at IS NOT NULL
+	  AND n.first_response_at IS NULL
+	  AND n.stage NOT IN ('won', 'lost', 'disqualified')
+	  AND (p.warn_share IS NOT NULL OR EXISTS (
+			SELECT 1 FROM leadflow.escalation_step s
+			WHERE s.policy_id = p.policy_id))
+	ON CONFLICT (lead_id) DO UPDATE SET next_at = excluded.next_at;
+	RETURN NULL;
+END
+$$;
+
+-- An update marks the bucket before and after; it requeues a lead only
+-- when something its escalation depends on changed.
+CREATE FUNCTION leadflow.worker_lead_updated()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	changed bigint[];
+BEGIN
+	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
+	SELECT n.campaign_id, n.rep_id, n.received_at FROM new_rows n
+	UNION
+	SELECT o.campaign_id, o.rep_id, o.received_at FROM old_rows o;
+
+	changed := array(
+		SELECT n.lead_id
+		FROM new_rows n JOIN old_rows o ON o.lead_id = n.lead_id
+		WHERE (n.sla_due_at, n.sla_started_at, n.policy_id, n.paused_until,
+			   n.first_response_at, n.stage)
+			IS DISTINCT FROM
+			  (o.sla_due_at, o.sla_started_at, o.policy_id, o.paused_until,
+			   o.first_response_at, o.stage));
+	IF cardinality(changed) > 0 THEN
+		PERFORM leadflow.escalation_queue_leads(changed);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION leadflow.worker_lead_deleted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
+	SELECT o.campaign_id, o.rep_id, o.received_at FROM old_rows o;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER leadflow_lead_insert_worker
+	AFTER INSERT ON leadflow.lead
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_inserted();
+CREATE TRIGGER leadflow_lead_update_worker
+	AFTER UPDATE ON leadflow.lead
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_updated();
+CREATE TRIGGER leadflow_lead_delete_worker
+	AFTER DELETE ON leadflow.lead
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_deleted();
+
+-- Touches and fired escalations count in the rollups of their lead.
+CREATE FUNCTION leadflow.worker_lead_child_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
+		SELECT l.campaign_id, l.rep_id, l.received_at
+		FROM leadflow.lead l
+		WHERE l.lead_id IN (SELECT n.lead_id FROM new_rows n);
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
+		SELECT l.campaign_id, l.rep_id, l.received_at
+		FROM leadflow.lead l
+		WHERE l.lead_id IN (SELECT o.lead_id FROM old_rows o);
+	ELSE
+		INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
+		SELECT l.campaign_id, l.rep_id, l.received_at
+		FROM leadflow.lead l
+		WHERE l.lead_id IN (SELECT n.lead_id FROM new_rows n
+							UNION SELECT o.lead_id FROM old_rows o);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER leadflow_touch_insert_worker
+	AFTER INSERT ON leadflow.touch
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
+CREATE TRIGGER leadflow_touch_update_worker
+	AFTER UPDATE ON leadflow.touch
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
+CREATE TRIGGER leadflow_touch_delete_worker
+	AFTER DELETE ON leadflow.touch
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
+CREATE TRIGGER leadflow_escalation_insert_worker
+	AFTER INSERT ON leadflow.escalation
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
+CREATE TRIGGER leadflow_escalation_update_worker
+	AFTER UPDATE ON leadflow.escalation
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
+CREATE TRIGGER leadflow_escalation_delete_worker
+	AFTER DELETE ON leadflow.escalation
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();

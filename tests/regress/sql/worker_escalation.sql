@@ -1,0 +1,167 @@
+-- tests/regress/sql/worker_escalation.sql: the escalation job run by hand
+-- with leadflow.run_escalations(); the background worker runs no job on
+-- the test server (leadflow.jobs_enabled = off).
+--
+-- Expected times are worked out by hand: calendar 501 works around the
+-- clock in UTC, so business time there is wall time; calendar 502 is
+-- Europe/Berlin Mon-Fri 09:00-17:00 (UTC+2 in June 2024; 2024-06-07 is a
+-- Friday); calendar 503 never works.
+SET timezone = 'UTC';
+
+INSERT INTO leadflow.calendar (calendar_id, name, time_zone) VALUES
+	(501, 'esc around the clock', 'UTC'),
+	(502, 'esc Berlin office', 'Europe/Berlin'),
+	(503, 'esc never', 'UTC');
+INSERT INTO leadflow.calendar_hours
+SELECT 501, d, '00:00', '24:00' FROM generate_series(1, 7) d;
+INSERT INTO leadflow.calendar_hours
+SELECT 502, d, '09:00', '17:00' FROM generate_series(1, 5) d;
+
+INSERT INTO leadflow.team (team_id, name, calendar_id) VALUES
+	(501, 'esc team', 501), (502, 'esc lonely team', 501);
+-- 511 manages; 512 holds the leads; 513 is off shift; 514 is full;
+-- 515 and 516 are on shift, 515 assigned less recently; 517 is inactive.
+INSERT INTO leadflow.rep (rep_id, name, team_id, manager_id, calendar_id,
+	active, open_lead_cap, last_assigned_at) VALUES
+	(511, 'esc manager', NULL, NULL, NULL, true, NULL, NULL),
+	(512, 'esc holder', 501, 511, NULL, true, NULL, '2024-01-01'),
+	(513, 'esc off shift', 501, 511, 503, true, NULL, NULL),
+	(514, 'esc full', 501, 511, NULL, true, 0, NULL),
+	(515, 'esc next', 501, 511, NULL, true, NULL, '2024-01-02'),
+	(516, 'esc recent', 501, 511, NULL, true, NULL, '2024-01-03'),
+	(517, 'esc gone', 501, 511, NULL, false, NULL, NULL),
+	(518, 'esc alone', 502, 511, NULL, true, NULL, NULL);
+
+-- 501: one hour, warning at half, then remind at due, alert 30 min
+-- later, reassign an hour after due.  502: two office hours, remind one
+-- office hour after due.
+INSERT INTO leadflow.sla_policy (policy_id, name, priority, channel,
+	calendar_id, allowance, warn_share) VALUES
+	(501, 'esc fast', 1, 'esc_fast', 501, '1 hour', 0.5),
+	(502, 'esc office', 1, 'esc_office', 502, '2 hours', NULL);
+INSERT INTO leadflow.escalation_step (policy_id, step, action, after_due)
+VALUES (501, 1, 'remind_rep', '0'), (501, 2, 'alert_manager', '30 minutes'),
+	(501, 3, 'reassign', '1 hour'), (502, 1, 'remind_rep', '1 hour');
+
+-- 601 long overdue; 602 answered; 603 paused far ahead; 604 on the office
+-- calendar; 605 closed; 606 arrives now (its warning is half an hour
+-- away); 607 long overdue in a team with nobody else.
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id)
+VALUES (601, '2020-01-01 10:00+00', 'esc_fast', 512, 501),
+	   (602, '2020-01-01 10:00+00', 'esc_fast', 512, 501),
+	   (603, '2020-01-01 10:00+00', 'esc_fast', 512, 501),
+	   (604, '2024-06-07 14:00+00', 'esc_office', 512, 502),
+	   (605, '2020-01-01 10:00+00', 'esc_fast', 512, 501),
+	   (606, now(), 'esc_fast', 512, 501),
+	   (607, '2020-01-01 10:00+00', 'esc_fast', 518, 501);
+INSERT INTO leadflow.touch (lead_id, rep_id, kind, direction, touched_at)
+VALUES (602, 512, 'call', 'outbound', '2020-01-01 10:05+00');
+UPDATE leadflow.lead SET paused_until = '2999-01-01' WHERE lead_id = 603;
+UPDATE leadflow.lead SET stage = 'lost', close_reason = 'price'
+WHERE lead_id = 605;
+
+-- Due times: 601 at 11:00; 604 Fri 16:00-17:00 and Mon 09:00-10:00
+-- Berlin, so Mon 08:00 UTC.
+SELECT lead_id, sla_due_at FROM leadflow.lead
+WHERE lead_id BETWEEN 601 AND 605 ORDER BY lead_id;
+
+-- Only open, unanswered leads whose policy has a ladder are queued, at a
+-- time no later than their next step: the warning of 606 at the earliest
+-- 30 minutes after arrival, the others at due or at the pause's end.
+SELECT q.lead_id,
+	   CASE WHEN q.lead_id = 606 THEN q.next_at - l.received_at
+			ELSE NULL END AS after_arrival,
+	   CASE WHEN q.lead_id <> 606 THEN q.next_at END AS next_at
+FROM leadflow.escalation_queue q JOIN leadflow.lead l USING (lead_id)
+WHERE q.lead_id BETWEEN 601 AND 607 ORDER BY q.lead_id;
+
+-- First run: the warning of overdue leads is skipped (the SLA is already
+-- breached); step 1 fires for 601, 604 and 607, one step per lead and run.
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, action, due_at, rep_id, manager_id, new_rep_id,
+	outcome, fired_at > now() - interval '1 minute' AS fired_now
+FROM leadflow.escalation ORDER BY lead_id, step;
+
+-- Second run: 601 and 607 alert the manager; 604 has no more steps.
+SELECT leadflow.run_escalations() AS fired;
+-- Third run: 601 goes to rep 515, the least recently assigned rep of the
+-- team who is active, on shift and below cap; 607 has nobody to go to.
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, action, due_at, rep_id, new_rep_id, outcome
+FROM leadflow.escalation WHERE step >= 2 ORDER BY lead_id, step;
+SELECT lead_id, rep_id,
+	sla_started_at > now() - interval '1 minute' AS clock_restarted,
+	sla_due_at = sla_started_at + interval '1 hour' AS new_due
+FROM leadflow.lead WHERE lead_id IN (601, 607) ORDER BY lead_id;
+SELECT rep_id, last_assigned_at > now() - interval '1 minute' AS just_assigned
+FROM leadflow.rep WHERE rep_id BETWEEN 512 AND 516 ORDER BY rep_id;
+
+-- A fourth run fires nothing: every step fired once.
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, count(*) AS steps, count(DISTINCT step) AS distinct_steps
+FROM leadflow.escalation GROUP BY lead_id ORDER BY lead_id;
+
+-- Every fired step is an 'escalated' event with its details.
+SELECT lead_id, to_value, rep_id, details->>'step' AS step,
+	details->>'outcome' AS outcome, details->>'new_rep_id' AS new_rep_id
+FROM leadflow.lead_event WHERE kind = 'escalated'
+ORDER BY lead_id, (details->>'step')::int;
+
+-- What is left in the queue: 603 until its pause ends, 606 until its
+-- warning is due, exactly; the reassigned 601 left the ladder's end.
+SELECT q.lead_id,
+	   CASE WHEN q.lead_id = 606 THEN q.next_at - l.received_at END
+		   AS after_arrival,
+	   CASE WHEN q.lead_id <> 606 THEN q.next_at END AS next_at
+FROM leadflow.escalation_queue q JOIN leadflow.lead l USING (lead_id)
+WHERE q.lead_id BETWEEN 601 AND 607 ORDER BY q.lead_id;
+
+-- A new step on the policy requeues its open leads at once, no later
+-- than the step is due.
+INSERT INTO leadflow.escalation_step (policy_id, step, action, after_due)
+VALUES (501, 4, 'alert_manager', '0');
+SELECT q.lead_id, q.next_at <= l.sla_due_at AS in_time
+FROM leadflow.escalation_queue q JOIN leadflow.lead l USING (lead_id)
+WHERE q.lead_id IN (601, 607) ORDER BY q.lead_id;
+
+-- The pause lifted: 603 is due again at once and fires step 1 (a pause
+-- does not move the SLA, so the warning is long past); 607 fires the new
+-- step 4 at once, 601 only an hour after its new due.
+UPDATE leadflow.lead SET paused_until = NULL WHERE lead_id = 603;
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, action FROM leadflow.escalation
+WHERE lead_id IN (601, 603, 607) AND step IN (1, 4) ORDER BY lead_id, step;
+
+-- An answer takes a lead out of the queue.
+INSERT INTO leadflow.touch (lead_id, rep_id, kind, direction)
+VALUES (606, 512, 'sms', 'outbound');
+SELECT count(*) AS queued FROM leadflow.escalation_queue
+WHERE lead_id = 606;
+
+-- The queue can be rebuilt from the leads.  The rebuilt queue holds every
+-- open, unanswered lead; the next run fires only what was due anyway
+-- (603's step 2, queued at its due time by the last run) and drops the
+-- leads whose ladder has ended, which leaves the queue as it was.
+CREATE TEMP TABLE queued_before AS
+	SELECT lead_id FROM leadflow.escalation_queue;
+SELECT leadflow.rebuild_escalation_queue() >
+	(SELECT count(*) FROM queued_before) AS rebuilt_more;
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, action FROM leadflow.escalation
+WHERE lead_id = 603 ORDER BY step;
+SELECT count(*) AS differences FROM (
+	(SELECT lead_id FROM leadflow.escalation_queue
+	 EXCEPT SELECT lead_id FROM queued_before)
+	UNION ALL
+	(SELECT lead_id FROM queued_before
+	 EXCEPT SELECT lead_id FROM leadflow.escalation_queue)) d;
+
+-- Manual runs are recorded as such.
+SELECT job, status, rows_touched, manual, pid = pg_backend_pid() AS mine
+FROM leadflow.job_run WHERE job = 'escalate' ORDER BY run_id;
+
+-- Deleting a lead deletes its steps and its place in the queue.
+DELETE FROM leadflow.touch WHERE lead_id BETWEEN 601 AND 607;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 601 AND 607;
+SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
+	   (SELECT count(*) FROM leadflow.escalation_queue) AS queued;

@@ -1,0 +1,191 @@
+-- tests/regress/sql/worker_rollup.sql: the refresh job run by hand with
+-- leadflow.refresh_metrics(): after any mix of inserts, updates and
+-- deletes of leads, touches and escalations, the incremental rollups
+-- equal a recomputation from scratch.  The reference below is written
+-- independently of the job's SQL (sums of CASE, correlated subqueries).
+SET timezone = 'UTC';
+
+INSERT INTO leadflow.calendar (calendar_id, name, time_zone)
+VALUES (701, 'rollup clock', 'UTC');
+INSERT INTO leadflow.calendar_hours
+SELECT 701, d, '00:00', '24:00' FROM generate_series(1, 7) d;
+INSERT INTO leadflow.campaign (campaign_id, name, channel) VALUES
+	(701, 'rollup spring', 'web'), (702, 'rollup fair', 'event');
+INSERT INTO leadflow.team (team_id, name, calendar_id)
+VALUES (701, 'rollup team', 701);
+INSERT INTO leadflow.rep (rep_id, name, team_id) VALUES
+	(701, 'rollup one', 701), (702, 'rollup two', 701),
+	(703, 'rollup three', 701);
+INSERT INTO leadflow.sla_policy (policy_id, name, priority, channel,
+	calendar_id, allowance, warn_share)
+VALUES (701, 'rollup policy', 1, 'rollup', 701, '1 hour', NULL);
+INSERT INTO leadflow.escalation_step (policy_id, step, action, after_due)
+VALUES (701, 1, 'remind_rep', '0'), (701, 2, 'reassign', '0');
+
+CREATE VIEW rollup_reference AS
+SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
+	l.rep_id, l.channel,
+	count(*) AS leads,
+	sum(CASE WHEN l.duplicate_of IS NULL THEN 1 ELSE 0 END) AS unique_leads,
+	sum(CASE WHEN l.first_response_at IS NOT NULL THEN 1 ELSE 0 END)
+		AS responded,
+	sum(CASE WHEN l.duplicate_of IS NULL AND l.reached_at IS NOT NULL
+		THEN 1 ELSE 0 END) AS reached,
+	sum(CASE WHEN l.duplicate_of IS NULL AND (l.potential_at IS NOT NULL
+		OR l.hot_at IS NOT NULL OR l.won_at IS NOT NULL) THEN 1 ELSE 0 END)
+		AS potential,
+	sum(CASE WHEN l.duplicate_of IS NULL AND (l.hot_at IS NOT NULL
+		OR l.won_at IS NOT NULL) THEN 1 ELSE 0 END) AS hot,
+	sum(CASE WHEN l.duplicate_of IS NULL AND l.stage = 'won'
+		THEN 1 ELSE 0 END) AS won,
+	sum(CASE WHEN l.duplicate_of IS NULL AND l.stage = 'lost'
+		THEN 1 ELSE 0 END) AS lost,
+	sum(CASE WHEN l.duplicate_of IS NULL AND l.stage = 'disqualified'
+		THEN 1 ELSE 0 END) AS disqualified,
+	sum(CASE WHEN l.close_reason = 'wrong_target' THEN 1 ELSE 0 END) AS c1,
+	sum(CASE WHEN l.close_reason = 'invalid_contact' THEN 1 ELSE 0 END) AS c2,
+	sum(CASE WHEN l.close_reason = 'duplicate' THEN 1 ELSE 0 END) AS c3,
+	sum(CASE WHEN l.close_reason = 'no_need' THEN 1 ELSE 0 END) AS c4,
+	sum(CASE WHEN l.close_reason = 'spam' THEN 1 ELSE 0 END) AS c5,
+	sum(CASE WHEN l.close_reason = 'lost_to_competitor' THEN 1 ELSE 0 END)
+		AS c6,
+	sum(CASE WHEN l.close_reason = 'price' THEN 1 ELSE 0 END) AS c7,
+	sum(CASE WHEN l.close_reason = 'timing' THEN 1 ELSE 0 END) AS c8,
+	sum(CASE WHEN l.close_reason = 'unresponsive' THEN 1 ELSE 0 END) AS c9,
+	sum(CASE WHEN l.close_reason = 'unknown' THEN 1 ELSE 0 END) AS c10,
+	sum(CASE WHEN l.sla_due_at IS NOT NULL THEN 1 ELSE 0 END) AS governed,
+	sum(CASE WHEN l.sla_met THEN 1 ELSE 0 END) AS met,
+	sum(CASE WHEN l.sla_met = false THEN 1 ELSE 0 END) AS missed,
+	sum(CASE WHEN l.response_business_s IS NOT NULL THEN 1 ELSE 0 END)
+		AS latency_count,
+	sum(l.response_business_s::numeric) AS business_sum,
+	sum(l.response_wall_s::numeric) AS wall_sum,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(l.response_business_s)) v
+	 WHERE v IS NOT NULL) AS latencies,
+	sum(CASE WHEN l.reached_at IS NOT NULL THEN l.attempts_before_reach END)
+		AS attempts,
+	sum(l.outbound_touches) AS outbound,
+	sum((SELECT count(*) FROM leadflow.touch t
+		 WHERE t.lead_id = l.lead_id)) AS touches,
+	sum(l.score) AS score_sum,
+	sum(CASE WHEN l.score IS NOT NULL THEN 1 ELSE 0 END) AS scored,
+	sum(CASE WHEN EXISTS (SELECT FROM leadflow.escalation e
+		WHERE e.lead_id = l.lead_id AND e.action = 'warn')
+		THEN 1 ELSE 0 END) AS warned,
+	sum(CASE WHEN EXISTS (SELECT FROM leadflow.escalation e
+		WHERE e.lead_id = l.lead_id AND e.action = 'remind_rep')
+		THEN 1 ELSE 0 END) AS reminded,
+	sum(CASE WHEN EXISTS (SELECT FROM leadflow.escalation e
+		WHERE e.lead_id = l.lead_id AND e.action = 'alert_manager')
+		THEN 1 ELSE 0 END) AS alerted,
+	sum(CASE WHEN EXISTS (SELECT FROM leadflow.escalation e
+		WHERE e.lead_id = l.lead_id AND e.action = 'reassign'
+		  AND e.outcome = 'reassigned')
+		THEN 1 ELSE 0 END) AS reassigned
+FROM leadflow.lead l
+GROUP BY 1, 2, 3, 4;
+
+CREATE VIEW rollup_differences AS
+SELECT count(*) AS differences FROM (
+	(SELECT * FROM leadflow.rollup_daily
+	 EXCEPT ALL SELECT * FROM rollup_reference)
+	UNION ALL
+	(SELECT * FROM rollup_reference
+	 EXCEPT ALL SELECT * FROM leadflow.rollup_daily)) d;
+
+-- One bucket worked out by hand: on 2024-03-01, campaign 701, rep 701,
+-- channel web, three leads: one answered by an outbound call, one won,
+-- one lost on price; two touches in all.
+INSERT INTO leadflow.lead (lead_id, received_at, channel, campaign_id,
+	rep_id, phone_raw, stage, close_reason) VALUES
+	(701, '2024-03-01 08:00+00', 'web', 701, 701, '0912000701', 'new', NULL),
+	(702, '2024-03-01 09:00+00', 'web', 701, 701, '0912000702', 'won', NULL),
+	(703, '2024-03-01 23:59+00', 'web', 701, 701, '0912000703', 'lost',
+	 'price');
+INSERT INTO leadflow.touch (lead_id, rep_id, kind, direction, outcome,
+	touched_at) VALUES
+	(701, 701, 'call', 'outbound', 'no_answer', '2024-03-01 08:10+00'),
+	(701, 701, 'call', 'outbound', 'connected', '2024-03-01 08:20+00');
+
+-- The first refresh builds everything (no time zone recorded yet).
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT time_zone FROM leadflow.rollup_state;
+SELECT day, campaign_id, rep_id, channel, leads, unique_leads, responded,
+	reached, won, lost, closed_price, touches, outbound_touches_sum,
+	attempts_before_reach_sum
+FROM leadflow.rollup_daily WHERE campaign_id = 701;
+SELECT * FROM rollup_differences;
+
+-- Nothing changed: nothing to recompute.
+SELECT leadflow.refresh_metrics() AS buckets;
+
+-- Four hundred leads over five days, three campaigns (one of them none),
+-- three reps (one of them none) and two channels, some of them governed
+-- by the policy with a ladder; touches on a third of them.
+SELECT setseed(0.7);
+INSERT INTO leadflow.lead (lead_id, received_at, channel, campaign_id,
+	rep_id, policy_id, phone_raw, stage, close_reason)
+SELECT 1000 + i,
+	timestamptz '2024-03-02 00:00+00' + (random() * 5) * interval '1 day',
+	CASE WHEN random() < 0.5 THEN 'web' ELSE 'rollup' END,
+	(ARRAY[701, 702, NULL])[1 + floor(random() * 3)::int],
+	(ARRAY[701, 702, NULL])[1 + floor(random() * 3)::int],
+	CASE WHEN random() < 0.3 THEN 701 END,
+	'09120' || lpad((floor(random() * 300))::text, 5, '0'),
+	s.stage,
+	CASE s.stage WHEN 'lost' THEN 'price'
+				 WHEN 'disqualified' THEN 'wrong_target' END
+FROM generate_series(1, 400) i
+CROSS JOIN LATERAL (SELECT (ARRAY['new', 'attempting', 'reached', 'hot',
+	'won', 'lost', 'disqualified'])[1 + floor(random() * 7)::int]
+	|| '' AS stage WHERE i > 0) s;
+INSERT INTO leadflow.touch (lead_id, rep_id, kind, direction, outcome,
+	touched_at)
+SELECT l.lead_id, l.rep_id, 'call', 'outbound',
+	CASE WHEN random() < 0.5 THEN 'connected' ELSE 'no_answer' END,
+	l.received_at + random() * interval '3 hours'
+FROM leadflow.lead l WHERE l.lead_id > 1000 AND l.lead_id % 3 = 0;
+SELECT leadflow.run_escalations() > 0 AS escalated;
+SELECT leadflow.run_escalations() > 0 AS reassigned;
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT * FROM rollup_differences;
+
+-- Updates that move leads between buckets, change their figures, and
+-- touch them again; deletes of touches and of leads.
+UPDATE leadflow.lead SET rep_id = 703 WHERE lead_id % 7 = 0 AND lead_id > 1000;
+UPDATE leadflow.lead SET received_at = received_at + interval '1 day'
+WHERE lead_id % 11 = 0 AND lead_id > 1000;
+UPDATE leadflow.lead SET campaign_id = NULL
+WHERE lead_id % 13 = 0 AND lead_id > 1000;
+UPDATE leadflow.lead SET stage = 'won' WHERE lead_id % 5 = 0 AND lead_id > 1000
+	AND stage NOT IN ('lost', 'disqualified');
+INSERT INTO leadflow.touch (lead_id, rep_id, kind, direction, outcome)
+SELECT lead_id, rep_id, 'sms', 'outbound', 'replied'
+FROM leadflow.lead WHERE lead_id % 17 = 0 AND lead_id > 1000;
+DELETE FROM leadflow.touch WHERE lead_id % 19 = 0 AND lead_id > 1000;
+DELETE FROM leadflow.escalation WHERE lead_id % 23 = 0 AND lead_id > 1000;
+DELETE FROM leadflow.touch WHERE lead_id % 29 = 0 AND lead_id > 1000;
+DELETE FROM leadflow.lead WHERE lead_id % 29 = 0 AND lead_id > 1000;
+SELECT differences > 0 AS stale FROM rollup_differences;
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT * FROM rollup_differences;
+SELECT count(*) AS marks_left FROM leadflow.rollup_dirty;
+
+-- A full rebuild gives the same rows.
+CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;
+SELECT leadflow.refresh_metrics(full => true) =
+	(SELECT count(*) FROM incremental) AS rows_rebuilt;
+SELECT count(*) AS differences FROM (
+	(SELECT * FROM leadflow.rollup_daily EXCEPT ALL SELECT * FROM incremental)
+	UNION ALL
+	(SELECT * FROM incremental EXCEPT ALL SELECT * FROM leadflow.rollup_daily)
+) d;
+
+-- Every refresh is a manual run in leadflow.job_run.
+SELECT job, status, manual, message FROM leadflow.job_run
+WHERE job = 'rollup' ORDER BY run_id;
+
+DELETE FROM leadflow.touch WHERE lead_id >= 701;
+DELETE FROM leadflow.lead WHERE lead_id >= 701;
+DROP VIEW rollup_differences, rollup_reference;

@@ -1,0 +1,224 @@
+# tests/worker/t/006_jobs.pl
+#
+# The refresh jobs under a running worker: registered materialised views
+# refresh on their own schedule, a broken one fails alone and is recorded
+# while the other jobs go on, an overlong refresh is cancelled by
+# leadflow.job_timeout; the rollups follow random writes and always end
+# equal to a full recomputation, also after the time zone changes; a
+# database being restored is left alone; old runs are pruned; a missing
+# worker slot is reported once.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::RealBin/..";
+use LeadflowWorker;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = LeadflowWorker::node('jobs', "leadflow.job_timeout = 3000\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION leadflow');
+LeadflowWorker::org($node, 'postgres');
+$node->safe_psql('postgres',
+	"INSERT INTO leadflow.campaign (campaign_id, name) VALUES (1, 'a'), (2, 'b')");
+
+# Three registered views: a good one refreshed concurrently, a broken one
+# (it divides by zero once "fail" has a row) and one slower than the job
+# timeout.
+$node->safe_psql('postgres', <<'EOS');
+CREATE TABLE fail (x int);
+CREATE MATERIALIZED VIEW good AS
+	SELECT count(*) AS leads, now() AS at FROM leadflow.lead;
+CREATE UNIQUE INDEX ON good (leads);
+CREATE MATERIALIZED VIEW broken AS
+	SELECT 1 / (1 - count(*))::int AS x FROM fail;
+CREATE MATERIALIZED VIEW sleepy AS SELECT 1 AS one FROM pg_sleep(0);
+INSERT INTO fail VALUES (1);
+CREATE OR REPLACE VIEW unused AS SELECT 1;
+SELECT leadflow.schedule_refresh('good', '1 second', concurrently => true);
+SELECT leadflow.schedule_refresh('broken', '1 second');
+EOS
+$node->safe_psql('postgres', <<'EOS');
+CREATE OR REPLACE FUNCTION nap() RETURNS int LANGUAGE sql
+AS $$ SELECT 1 FROM pg_sleep(10) $$;
+DROP MATERIALIZED VIEW sleepy;
+CREATE MATERIALIZED VIEW sleepy AS SELECT nap() AS one WITH NO DATA;
+SELECT leadflow.schedule_refresh('sleepy', '1 hour');
+EOS
+
+LeadflowWorker::wait_until($node, 'postgres', <<'EOS',
+SELECT count(*) >= 2 FROM leadflow.job_run
+WHERE job = 'matview' AND target = 'good' AND status = 'ok'
+EOS
+	'the good view is refreshed again and again');
+LeadflowWorker::wait_until($node, 'postgres', <<'EOS',
+SELECT count(*) >= 1 FROM leadflow.job_run
+WHERE job = 'matview' AND target = 'broken' AND status = 'failed'
+  AND message = 'division by zero'
+EOS
+	'the broken view fails, with its error recorded');
+LeadflowWorker::wait_until($node, 'postgres', <<'EOS',
+SELECT count(*) = 1 FROM leadflow.job_run
+WHERE job = 'matview' AND target = 'sleepy' AND status = 'failed'
+  AND message = 'canceling statement due to statement timeout'
+EOS
+	'the sleepy view is cancelled by leadflow.job_timeout');
+is( $node->safe_psql(
+		'postgres', <<'EOS'),
+SELECT matview || ' ' || last_status || ' ' || (failures > 0)
+FROM leadflow.refresh_schedule ORDER BY matview::text
+EOS
+	"broken failed true\ngood ok false\nsleepy failed true",
+	'each schedule row has its own outcome');
+is( $node->safe_psql(
+		'postgres', <<'EOS'),
+SELECT extract(epoch FROM next_run_at - last_ended) > 1
+FROM leadflow.refresh_schedule WHERE matview = 'broken'::regclass
+EOS
+	't', 'the broken view backs off');
+
+# The other jobs go on regardless.
+$node->safe_psql('postgres',
+	"INSERT INTO leadflow.lead (lead_id, rep_id, policy_id, received_at) "
+	  . "VALUES (1, 2, 1, now() - interval '1 hour')");
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT count(*) > 0 FROM leadflow.escalation WHERE lead_id = 1',
+	'escalations go on while a view is broken');
+is( $node->safe_psql(
+		'postgres', <<'EOS'),
+SELECT failures > 0 AND last_error IN
+	('division by zero', 'canceling statement due to statement timeout')
+	AND last_error_at IS NOT NULL
+FROM leadflow.worker_status WHERE job = 'matviews'
+EOS
+	't', 'the status view shows the failures and the last error');
+
+# Fixed, it refreshes; dropped, it is forgotten.
+$node->safe_psql('postgres', 'TRUNCATE fail');
+LeadflowWorker::wait_until($node, 'postgres', <<'EOS',
+SELECT last_status = 'ok' FROM leadflow.refresh_schedule
+WHERE matview = 'broken'::regclass
+EOS
+	'the fixed view refreshes after its back-off');
+$node->safe_psql('postgres',
+	'DROP MATERIALIZED VIEW broken; DROP MATERIALIZED VIEW sleepy');
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT count(*) = 1 FROM leadflow.refresh_schedule",
+	'dropped views leave the schedule');
+
+# Random writes from several sessions while the rollups are refreshed
+# every second; once the writes stop and a refresh has run, the rollups
+# equal a full recomputation.
+my $reference = <<'EOS';
+SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
+	channel, count(*) AS leads,
+	count(*) FILTER (WHERE duplicate_of IS NULL) AS unique_leads,
+	count(first_response_at) AS responded,
+	sum(outbound_touches) AS outbound,
+	sum((SELECT count(*) FROM leadflow.touch t
+		 WHERE t.lead_id = l.lead_id)) AS touches,
+	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won
+FROM leadflow.lead l GROUP BY 1, 2, 3, 4
+EOS
+my $compare = <<'EOS';
+SELECT count(*) FROM (
+	(SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
+		responded, outbound_touches_sum, touches, won
+	 FROM leadflow.rollup_daily EXCEPT ALL (%s))
+	UNION ALL
+	((%s) EXCEPT ALL
+	 SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
+		responded, outbound_touches_sum, touches, won
+	 FROM leadflow.rollup_daily)) d
+EOS
+my $writes = <<'EOS';
+\set lead random(1000, 1400)
+\set day random(0, 20)
+INSERT INTO leadflow.lead (lead_id, received_at, channel, campaign_id, rep_id, phone_raw)
+VALUES (:lead, '2024-05-01'::timestamptz + :day * interval '7 hours',
+	CASE WHEN :day % 2 = 0 THEN 'web' ELSE 'event' END,
+	NULLIF(:day % 3, 0), NULLIF(:lead % 4, 0) % 3 + 1, '0912' || :lead)
+ON CONFLICT (lead_id) DO UPDATE SET rep_id = (excluded.rep_id % 3) + 1,
+	received_at = excluded.received_at + interval '5 hours';
+INSERT INTO leadflow.touch (lead_id, kind, direction, outcome)
+SELECT lead_id, 'call', 'outbound', 'connected' FROM leadflow.lead
+WHERE lead_id = :lead + 1;
+DELETE FROM leadflow.touch WHERE lead_id = :lead - 1
+	AND touch_id = (SELECT min(touch_id) FROM leadflow.touch WHERE lead_id = :lead - 1);
+UPDATE leadflow.lead SET stage = 'won' WHERE lead_id = :lead + 2 AND stage <> 'won';
+DELETE FROM leadflow.lead WHERE lead_id = :lead + 3
+	AND NOT EXISTS (SELECT FROM leadflow.touch WHERE lead_id = :lead + 3);
+EOS
+$node->pgbench(
+	'--no-vacuum --client=4 --jobs=2 --transactions=150',
+	0, [qr/processed: 600\/600/], [qr/^$/],
+	'random writes from four sessions', { 'leadflow_writes' => $writes });
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT count(*) = 0 FROM leadflow.rollup_dirty',
+	'a refresh took every mark');
+is( $node->safe_psql(
+		'postgres',
+		sprintf($compare, sprintf($reference, 'UTC'),
+			sprintf($reference, 'UTC'))),
+	'0', 'the rollups equal a full recomputation');
+cmp_ok($node->safe_psql('postgres',
+		'SELECT count(*) FROM leadflow.rollup_daily'),
+	'>', 10, 'over many buckets');
+
+# A new time zone: the next refresh rebuilds everything in it.
+$node->append_conf('postgresql.conf',
+	"leadflow.rollup_time_zone = 'Asia/Ho_Chi_Minh'\n");
+$node->reload;
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT time_zone = 'Asia/Ho_Chi_Minh' FROM leadflow.rollup_state",
+	'the rollups were rebuilt in the new time zone');
+is( $node->safe_psql(
+		'postgres',
+		sprintf($compare, sprintf($reference, 'Asia/Ho_Chi_Minh'),
+			sprintf($reference, 'Asia/Ho_Chi_Minh'))),
+	'0', 'and equal a full recomputation there');
+
+# Restoring: no job runs in the database until post_restore().
+$node->safe_psql('postgres', 'SELECT leadflow.pre_restore()');
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT database_state = 'restoring' FROM leadflow.worker_status "
+	  . "WHERE job = 'probe'",
+	'a database being restored is left alone');
+my $runs = $node->safe_psql('postgres', 'SELECT count(*) FROM leadflow.job_run');
+sleep 2;
+is($node->safe_psql('postgres', 'SELECT count(*) FROM leadflow.job_run'),
+	$runs, 'no run while restoring');
+$node->safe_psql('postgres', 'SELECT leadflow.post_restore()');
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT database_state = 'ready' FROM leadflow.worker_status "
+	  . "WHERE job = 'probe'",
+	'jobs resume after post_restore()');
+
+# Runs older than leadflow.job_history_days go at the next prune, which
+# runs first thing after a restart.
+$node->safe_psql('postgres', <<'EOS');
+INSERT INTO leadflow.job_run (job, started, ended, status)
+VALUES ('rollup', now() - interval '30 days', now() - interval '30 days', 'ok');
+EOS
+$node->restart;
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT count(*) = 0 FROM leadflow.job_run WHERE started < now() - interval '14 days'",
+	'old runs are pruned');
+
+# No free worker slot (the launcher and the logical replication launcher
+# take both): said once, with a hint, and retried.
+my $log_offset = -s $node->logfile;
+$node->append_conf('postgresql.conf', "max_worker_processes = 2\n");
+$node->restart;
+ok( $node->wait_for_log(
+		qr/WARNING:  could not start a leadflow job worker: no background worker slot is free.*\n(.*\n)?.*HINT:  Increase max_worker_processes/,
+		$log_offset),
+	'a missing worker slot is reported with a hint');
+sleep 3;
+my $log = slurp_file($node->logfile, $log_offset);
+my @said = ($log =~ /no background worker slot is free/g);
+is(scalar @said, 1, 'once, not every second');
+
+$node->stop;
+done_testing();

@@ -1,0 +1,665 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker/escalate.c
+ *		The escalation job: fires the pre-breach warning and the ladder
+ *		steps of open, unanswered leads when they fall due, and
+ *		leadflow.run_escalations(), which does the same by hand.
+ *
+ * One run looks at most batch_size leads of leadflow.escalation_queue
+ * whose time has come, oldest first, and locks them (FOR NO KEY UPDATE
+ * SKIP LOCKED: a lead that a writer or a concurrent run holds waits for
+ * the next run).  With the leads locked it reads, in a fresh snapshot,
+ * the steps they already fired, so no other run can fire the same step;
+ * the UNIQUE (lead_id, step) of the ledger backs this up.  For each lead
+ * the next step's due time is computed in business time on the policy's
+ * calendar; a step not yet due, or a paused lead, goes back into the
+ * queue at its exact time; a due step fires: a ledger row, a lead_event
+ * 'escalated', a pg_notify on channel leadflow_escalation, and for
+ * reassign a new rep.  Everything a run does commits or rolls back
+ * together, which is what makes a step fire exactly once across crashes.
+ *
+ * Statements are few and set-based (arrays in, one statement per kind of
+ * write) so that a run costs a handful of statements, plus four per
+ * reassignment.  No state outlives a run; statements run with
+ * search_path set to pg_catalog, pg_temp by the caller.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "calendar.h"
+#include "jobrun.h"
+#include "settings.h"
+
+PG_FUNCTION_INFO_V1(leadflow_run_escalations);
+
+/* One step of a policy's ladder. */
+typedef struct EscalateStep
+{
+	int32		policy_id;
+	int16		step;
+	const char *action;
+	double		after_s;		/* business seconds after SLA due */
+} EscalateStep;
+
+/* A locked lead, what it needs next, and what the run did about it. */
+typedef struct EscalateLead
+{
+	int64		lead_id;
+	int32		policy_id;
+	int32		rep_id;			/* 0: none */
+	int32		manager_id;		/* 0: none */
+	int32		team_id;		/* 0: none */
+	int32		calendar_id;
+	TimestampTz started;		/* sla_started_at, or 0 */
+	TimestampTz due;			/* sla_due_at */
+	TimestampTz paused;			/* paused_until, or 0 */
+	double		allowance_s;
+	double		warn_share;		/* 0: no warning */
+	bool		open;			/* unanswered, not closed, has a policy */
+	int			last_step;		/* highest step fired, -1 for none */
+
+	/* Decided by the run. */
+	bool		fires;			/* a step fires now */
+	int16		fire_step;
+	const char *fire_action;
+	TimestampTz fire_due;
+	int32		new_rep_id;		/* reassign: 0 when nobody */
+	const char *outcome;		/* reassign only */
+	TimestampTz next_at;		/* requeue at, or 0 to dequeue */
+} EscalateLead;
+
+/* The state of one run. */
+typedef struct EscalateRun
+{
+	TimestampTz now;
+	EscalateLead *leads;
+	int			nleads;
+	EscalateStep *steps;
+	int			nsteps;
+} EscalateRun;
+
+static void escalate_exec(const char *sql, int nargs, Oid *types,
+						  Datum *values, const char *nulls, int expect);
+static void escalate_lock_due(EscalateRun *run, int batch_size);
+static void escalate_load_fired(EscalateRun *run);
+static void escalate_load_steps(EscalateRun *run);
+static const EscalateStep *escalate_step_after(EscalateRun *run,
+											   int32 policy_id, int step);
+static TimestampTz escalate_add(EscalateLead *lead, TimestampTz from,
+								double seconds);
+static void escalate_decide(EscalateRun *run, EscalateLead *lead);
+static void escalate_requeue_after(EscalateRun *run, EscalateLead *lead,
+								   int fired_step);
+static void escalate_reassign(EscalateRun *run, EscalateLead *lead);
+static int64 escalate_fire(EscalateRun *run);
+static void escalate_update_queue(EscalateRun *run);
+static Datum escalate_array(Datum *values, bool *nulls, int n, Oid type);
+
+/*
+ * escalate_exec
+ *		Runs one statement through SPI (already connected) and raises an
+ *		internal error unless it returns the expected SPI code.
+ */
+static void
+escalate_exec(const char *sql, int nargs, Oid *types, Datum *values,
+			  const char *nulls, int expect)
+{
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	if (rc != expect)
+		elog(ERROR, "leadflow: SPI returned %d for an escalation statement",
+			 rc);
+}
+
+/*
+ * leadflow_escalate
+ *		One escalation run: fires every step due now among at most
+ *		batch_size queued leads.  Returns the number of steps fired and
+ *		sets *more when the batch was full, so more leads may be due.
+ *		Expects a transaction with a snapshot; connects to SPI itself.
+ */
+int64
+leadflow_escalate(int batch_size, bool *more)
+{
+	EscalateRun run;
+	int64		fired;
+	int			i;
+
+	memset(&run, 0, sizeof(run));
+	run.now = GetCurrentTransactionStartTimestamp();
+
+	SPI_connect();
+	escalate_lock_due(&run, batch_size);
+	*more = (run.nleads >= batch_size);
+	if (run.nleads == 0)
+	{
+		SPI_finish();
+		return 0;
+	}
+	escalate_load_fired(&run);
+	escalate_load_steps(&run);
+
+	for (i = 0; i < run.nleads; i++)
+		escalate_decide(&run, &run.leads[i]);
+	for (i = 0; i < run.nleads; i++)
+		if (run.leads[i].fires &&
+			strcmp(run.leads[i].fire_action, "reassign") == 0)
+			escalate_reassign(&run, &run.leads[i]);
+
+	fired = escalate_fire(&run);
+	escalate_update_queue(&run);
+	SPI_finish();
+	return fired;
+}
+
+/*
+ * escalate_lock_due
+ *		Locks the queued leads whose time has come, oldest first, skipping
+ *		those another transaction holds, and loads what the run needs of
+ *		them.  Leads are allocated in SPI's memory, which lives until
+ *		SPI_finish.
+ */
+static void
+escalate_lock_due(EscalateRun *run, int batch_size)
+{
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2];
+	uint64		i;
+
+	values[0] = TimestampTzGetDatum(run->now);
+	values[1] = Int32GetDatum(batch_size);
+	escalate_exec("SELECT l.lead_id, l.policy_id, l.rep_id, r.manager_id, "
+				  "r.team_id, p.calendar_id, l.sla_started_at, l.sla_due_at, "
+				  "l.paused_until, "
+				  "extract(epoch FROM p.allowance)::float8, "
+				  "p.warn_share::float8, "
+				  "(l.first_response_at IS NULL AND l.sla_due_at IS NOT NULL "
+				  "AND p.policy_id IS NOT NULL "
+				  "AND l.stage NOT IN ('won', 'lost', 'disqualified')) "
+				  "FROM leadflow.escalation_queue q "
+				  "JOIN leadflow.lead l ON l.lead_id = q.lead_id "
+				  "LEFT JOIN leadflow.sla_policy p "
+				  "ON p.policy_id = l.policy_id "
+				  "LEFT JOIN leadflow.rep r ON r.rep_id = l.rep_id "
+				  "WHERE q.next_at <= $1 "
+				  "ORDER BY q.next_at LIMIT $2 "
+				  "FOR NO KEY UPDATE OF l SKIP LOCKED",
+				  2, types, values, NULL, SPI_OK_SELECT);
+
+	run->nleads = SPI_processed;
+	run->leads = palloc0(sizeof(EscalateLead) * Max(run->nleads, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		EscalateLead *lead = &run->leads[i];
+		bool		isnull;
+		Datum		d;
+
+		lead->lead_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		lead->policy_id = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		lead->rep_id = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		lead->manager_id = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 5, &isnull);
+		lead->team_id = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 6, &isnull);
+		lead->calendar_id = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 7, &isnull);
+		lead->started = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 8, &isnull);
+		lead->due = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 9, &isnull);
+		lead->paused = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 10, &isnull);
+		lead->allowance_s = isnull ? 0 : DatumGetFloat8(d);
+		d = SPI_getbinval(tup, desc, 11, &isnull);
+		lead->warn_share = isnull ? 0 : DatumGetFloat8(d);
+		d = SPI_getbinval(tup, desc, 12, &isnull);
+		lead->open = !isnull && DatumGetBool(d);
+		lead->last_step = -1;
+	}
+}
+
+/*
+ * escalate_load_fired
+ *		The highest step each locked lead has fired.  Read after the locks
+ *		were taken, in a snapshot of its own, so it sees every step a run
+ *		that held a lead before this one committed.
+ */
+static void
+escalate_load_fired(EscalateRun *run)
+{
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		values[1];
+	Datum	   *ids = palloc(sizeof(Datum) * run->nleads);
+	uint64		i;
+	int			j;
+
+	for (j = 0; j < run->nleads; j++)
+		ids[j] = Int64GetDatum(run->leads[j].lead_id);
+	values[0] = escalate_array(ids, NULL, run->nleads, INT8OID);
+	escalate_exec("SELECT lead_id, max(step) FROM leadflow.escalation "
+				  "WHERE lead_id = ANY ($1) GROUP BY lead_id",
+				  1, types, values, NULL, SPI_OK_SELECT);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc,
+													 1, &isnull));
+		int			step = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[i],
+													   SPI_tuptable->tupdesc,
+													   2, &isnull));
+
+		for (j = 0; j < run->nleads; j++)
+			if (run->leads[j].lead_id == id)
+				run->leads[j].last_step = step;
+	}
+}
+
+/*
+ * escalate_load_steps
+ *		The ladders of the policies of the locked leads, ordered by policy
+ *		and step.
+ */
+static void
+escalate_load_steps(EscalateRun *run)
+{
+	Oid			types[1] = {INT4ARRAYOID};
+	Datum		values[1];
+	Datum	   *ids = palloc(sizeof(Datum) * run->nleads);
+	uint64		i;
+	int			j;
+
+	for (j = 0; j < run->nleads; j++)
+		ids[j] = Int32GetDatum(run->leads[j].policy_id);
+	values[0] = escalate_array(ids, NULL, run->nleads, INT4OID);
+	escalate_exec("SELECT policy_id, step, action, "
+				  "extract(epoch FROM after_due)::float8 "
+				  "FROM leadflow.escalation_step "
+				  "WHERE policy_id = ANY ($1) ORDER BY policy_id, step",
+				  1, types, values, NULL, SPI_OK_SELECT);
+
+	run->nsteps = SPI_processed;
+	run->steps = palloc0(sizeof(EscalateStep) * Max(run->nsteps, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		EscalateStep *s = &run->steps[i];
+		bool		isnull;
+
+		s->policy_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		s->step = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		s->action = SPI_getvalue(tup, desc, 3);
+		s->after_s = DatumGetFloat8(SPI_getbinval(tup, desc, 4, &isnull));
+	}
+}
+
+/*
+ * escalate_step_after
+ *		The first step of the policy's ladder numbered above step, or NULL
+ *		when the ladder has no more.
+ */
+static const EscalateStep *
+escalate_step_after(EscalateRun *run, int32 policy_id, int step)
+{
+	int			i;
+
+	for (i = 0; i < run->nsteps; i++)
+		if (run->steps[i].policy_id == policy_id && run->steps[i].step > step)
+			return &run->steps[i];
+	return NULL;
+}
+
+/*
+ * escalate_add
+ *		from plus seconds of business time on the lead's policy calendar.
+ */
+static TimestampTz
+escalate_add(EscalateLead *lead, TimestampTz from, double seconds)
+{
+	return leadflow_calendar_add(leadflow_calendar_get(lead->calendar_id),
+								 from, seconds);
+}
+
+/*
+ * escalate_decide
+ *		What the run does with one lead: nothing more ever (dequeue), wait
+ *		(requeue at the exact due time, or at the end of a pause), or fire
+ *		the next step.  The warning comes first, but only before SLA due:
+ *		once the SLA is breached a warning has nothing left to warn about.
+ */
+static void
+escalate_decide(EscalateRun *run, EscalateLead *lead)
+{
+	const EscalateStep *next;
+	TimestampTz due;
+	int16		step;
+	const char *action;
+
+	lead->next_at = 0;
+	lead->fires = false;
+	if (!lead->open)
+		return;
+
+	if (lead->last_step < 0 && lead->warn_share > 0 && lead->started != 0 &&
+		run->now < lead->due)
+	{
+		step = 0;
+		action = "warn";
+		due = escalate_add(lead, lead->started,
+						   lead->allowance_s * lead->warn_share);
+	}
+	else
+	{
+		next = escalate_step_after(run, lead->policy_id,
+								   Max(lead->last_step, 0));
+		if (next == NULL)
+			return;
+		step = next->step;
+		action = next->action;
+		due = escalate_add(lead, lead->due, next->after_s);
+	}
+
+	if (due > run->now || lead->paused > run->now)
+	{
+		lead->next_at = Max(due, lead->paused);
+		return;
+	}
+	lead->fires = true;
+	lead->fire_step = step;
+	lead->fire_action = action;
+	lead->fire_due = due;
+	escalate_requeue_after(run, lead, step);
+}
+
+/*
+ * escalate_requeue_after
+ *		Where a lead goes in the queue once fired_step has fired: at the
+ *		due time of the following step, or out of the queue when the
+ *		ladder ends.  The warning may be followed by the first step.
+ */
+static void
+escalate_requeue_after(EscalateRun *run, EscalateLead *lead, int fired_step)
+{
+	const EscalateStep *next = escalate_step_after(run, lead->policy_id,
+												   fired_step);
+
+	lead->next_at = next ? escalate_add(lead, lead->due, next->after_s) : 0;
+}
+
+/*
+ * escalate_reassign
+ *		Gives a lead whose reassign step fires to another active rep of its
+ *		rep's team who is on shift now (on the rep's calendar, else the
+ *		team's; a rep with neither is always on shift) and has room under
+ *		open_lead_cap, least recently assigned first.  Restarts the SLA
+ *		clock, which the lead's row trigger turns into a new SLA due, and
+ *		requeues the lead's next step from there.  The team's reps are
+ *		locked first, so that concurrent reassignments count each other's
+ *		leads against the cap.
+ */
+static void
+escalate_reassign(EscalateRun *run, EscalateLead *lead)
+{
+	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		values[2];
+	uint64		i;
+
+	lead->outcome = "no_team";
+	if (lead->team_id == 0)
+		return;
+	lead->outcome = "no_rep_on_shift";
+
+	values[0] = Int32GetDatum(lead->team_id);
+	values[1] = Int32GetDatum(lead->rep_id);
+	escalate_exec("SELECT rep_id FROM leadflow.rep "
+				  "WHERE team_id = $1 AND active AND rep_id <> $2 "
+				  "ORDER BY rep_id FOR UPDATE",
+				  2, types, values, NULL, SPI_OK_SELECT);
+	escalate_exec("SELECT r.rep_id, coalesce(r.calendar_id, t.calendar_id), "
+				  "r.open_lead_cap IS NULL OR (SELECT count(*) FROM "
+				  "(SELECT 1 FROM leadflow.lead l WHERE l.rep_id = r.rep_id "
+				  "AND l.stage NOT IN ('won', 'lost', 'disqualified') "
+				  "LIMIT r.open_lead_cap) o) < r.open_lead_cap "
+				  "FROM leadflow.rep r "
+				  "LEFT JOIN leadflow.team t ON t.team_id = r.team_id "
+				  "WHERE r.team_id = $1 AND r.active AND r.rep_id <> $2 "
+				  "ORDER BY r.last_assigned_at NULLS FIRST, r.rep_id",
+				  2, types, values, NULL, SPI_OK_SELECT);
+
+	for (i = 0; i < SPI_processed && lead->new_rep_id == 0; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		bool		cal_null;
+		int32		rep = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		Datum		cal = SPI_getbinval(tup, desc, 2, &cal_null);
+		bool		room = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+
+		if (room &&
+			(cal_null ||
+			 leadflow_calendar_is_working(leadflow_calendar_get(DatumGetInt32(cal)),
+										  run->now)))
+			lead->new_rep_id = rep;
+	}
+	if (lead->new_rep_id == 0)
+		return;
+
+	lead->outcome = "reassigned";
+	values[0] = Int32GetDatum(lead->new_rep_id);
+	escalate_exec("UPDATE leadflow.rep SET last_assigned_at = now() "
+				  "WHERE rep_id = $1",
+				  1, types, values, NULL, SPI_OK_UPDATE);
+
+	types[1] = INT8OID;
+	values[1] = Int64GetDatum(lead->lead_id);
+	escalate_exec("UPDATE leadflow.lead SET rep_id = $1, assigned_at = now(), "
+				  "sla_started_at = now() WHERE lead_id = $2 "
+				  "RETURNING sla_due_at",
+				  2, types, values, NULL, SPI_OK_UPDATE_RETURNING);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			lead->due = DatumGetTimestampTz(d);
+	}
+	escalate_requeue_after(run, lead, lead->fire_step);
+}
+
+/*
+ * escalate_fire
+ *		Writes every step the run fires: the ledger row, the lead event and
+ *		the notification, in one statement.  A step some other transaction
+ *		fired first (impossible while every run locks its leads, but the
+ *		ledger's unique key is the last word) is skipped.  Returns the
+ *		number of steps written.
+ */
+static int64
+escalate_fire(EscalateRun *run)
+{
+	Oid			types[9] = {INT8ARRAYOID, INT2ARRAYOID, TEXTARRAYOID,
+		INT4ARRAYOID, TIMESTAMPTZARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
+	INT4ARRAYOID, TEXTARRAYOID};
+	Datum		values[9];
+	Datum	   *cols[9];
+	bool	   *nulls[9];
+	int			n = 0;
+	int			c;
+	int			i;
+
+	for (c = 0; c < 9; c++)
+	{
+		cols[c] = palloc0(sizeof(Datum) * run->nleads);
+		nulls[c] = palloc0(sizeof(bool) * run->nleads);
+	}
+	for (i = 0; i < run->nleads; i++)
+	{
+		EscalateLead *lead = &run->leads[i];
+
+		if (!lead->fires)
+			continue;
+		cols[0][n] = Int64GetDatum(lead->lead_id);
+		cols[1][n] = Int16GetDatum(lead->fire_step);
+		cols[2][n] = CStringGetTextDatum(lead->fire_action);
+		cols[3][n] = Int32GetDatum(lead->policy_id);
+		cols[4][n] = TimestampTzGetDatum(lead->fire_due);
+		cols[5][n] = Int32GetDatum(lead->rep_id);
+		nulls[5][n] = (lead->rep_id == 0);
+		cols[6][n] = Int32GetDatum(lead->manager_id);
+		nulls[6][n] = (lead->manager_id == 0);
+		cols[7][n] = Int32GetDatum(lead->new_rep_id);
+		nulls[7][n] = (lead->new_rep_id == 0);
+		cols[8][n] = lead->outcome ? CStringGetTextDatum(lead->outcome) : 0;
+		nulls[8][n] = (lead->outcome == NULL);
+		n++;
+	}
+	if (n == 0)
+		return 0;
+
+	values[0] = escalate_array(cols[0], nulls[0], n, INT8OID);
+	values[1] = escalate_array(cols[1], nulls[1], n, INT2OID);
+	values[2] = escalate_array(cols[2], nulls[2], n, TEXTOID);
+	values[3] = escalate_array(cols[3], nulls[3], n, INT4OID);
+	values[4] = escalate_array(cols[4], nulls[4], n, TIMESTAMPTZOID);
+	for (c = 5; c < 8; c++)
+		values[c] = escalate_array(cols[c], nulls[c], n, INT4OID);
+	values[8] = escalate_array(cols[8], nulls[8], n, TEXTOID);
+
+	escalate_exec("WITH f AS (INSERT INTO leadflow.escalation "
+				  "(lead_id, step, action, policy_id, due_at, fired_at, "
+				  "rep_id, manager_id, new_rep_id, outcome) "
+				  "SELECT u.lead_id, u.step, u.action, u.policy_id, u.due_at, "
+				  "now(), u.rep_id, u.manager_id, u.new_rep_id, u.outcome "
+				  "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+				  "AS u(lead_id, step, action, policy_id, due_at, rep_id, "
+				  "manager_id, new_rep_id, outcome) "
+				  "ON CONFLICT ON CONSTRAINT escalation_once DO NOTHING "
+				  "RETURNING *), "
+				  "e AS (INSERT INTO leadflow.lead_event "
+				  "(lead_id, happened_at, kind, to_value, rep_id, details) "
+				  "SELECT f.lead_id, f.fired_at, 'escalated', f.action, "
+				  "f.rep_id, jsonb_build_object("
+				  "'escalation_id', f.escalation_id, 'step', f.step, "
+				  "'action', f.action, 'due_at', f.due_at, "
+				  "'manager_id', f.manager_id, 'new_rep_id', f.new_rep_id, "
+				  "'outcome', f.outcome) FROM f) "
+				  "SELECT f.lead_id, pg_notify('leadflow_escalation', "
+				  "json_build_object('lead_id', f.lead_id, 'step', f.step, "
+				  "'action', f.action, 'rep_id', f.rep_id, "
+				  "'manager_id', f.manager_id, 'new_rep_id', f.new_rep_id, "
+				  "'due_at', f.due_at, 'fired_at', f.fired_at, "
+				  "'database', current_database())::text) FROM f",
+				  9, types, values, NULL, SPI_OK_SELECT);
+	return SPI_processed;
+}
+
+/*
+ * escalate_update_queue
+ *		Moves every looked-at lead to where it goes next in the queue, or
+ *		out of it, in two statements.
+ */
+static void
+escalate_update_queue(EscalateRun *run)
+{
+	Oid			types[2] = {INT8ARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		values[2];
+	Datum	   *ids = palloc(sizeof(Datum) * run->nleads);
+	Datum	   *ats = palloc(sizeof(Datum) * run->nleads);
+	Datum	   *gone = palloc(sizeof(Datum) * run->nleads);
+	int			nq = 0;
+	int			ng = 0;
+	int			i;
+
+	for (i = 0; i < run->nleads; i++)
+	{
+		EscalateLead *lead = &run->leads[i];
+
+		if (lead->next_at != 0)
+		{
+			ids[nq] = Int64GetDatum(lead->lead_id);
+			ats[nq++] = TimestampTzGetDatum(lead->next_at);
+		}
+		else
+			gone[ng++] = Int64GetDatum(lead->lead_id);
+	}
+	if (nq > 0)
+	{
+		values[0] = escalate_array(ids, NULL, nq, INT8OID);
+		values[1] = escalate_array(ats, NULL, nq, TIMESTAMPTZOID);
+		escalate_exec("UPDATE leadflow.escalation_queue q "
+					  "SET next_at = u.next_at "
+					  "FROM unnest($1, $2) AS u(lead_id, next_at) "
+					  "WHERE q.lead_id = u.lead_id",
+					  2, types, values, NULL, SPI_OK_UPDATE);
+	}
+	if (ng > 0)
+	{
+		values[0] = escalate_array(gone, NULL, ng, INT8OID);
+		escalate_exec("DELETE FROM leadflow.escalation_queue "
+					  "WHERE lead_id = ANY ($1)",
+					  1, types, values, NULL, SPI_OK_DELETE);
+	}
+}
+
+/*
+ * escalate_array
+ *		A one-dimensional array of n values of a built-in type, with NULLs
+ *		where nulls says (nulls may be NULL for none).
+ */
+static Datum
+escalate_array(Datum *values, bool *nulls, int n, Oid type)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
+											  type, typlen, typbyval,
+											  typalign));
+}
+
+/*
+ * leadflow_run_escalations
+ *		SQL: leadflow.run_escalations() returns bigint.  One escalation run
+ *		by hand, in the calling transaction, recorded in leadflow.job_run
+ *		as a manual run.
+ */
+Datum
+leadflow_run_escalations(PG_FUNCTION_ARGS)
+{
+	TimestampTz started = GetCurrentTimestamp();
+	bool		more;
+	int64		fired;
+
+	fired = leadflow_escalate(leadflow_escalation_batch_size, &more);
+	leadflow_jobrun_record("escalate", started, fired,
+						   more ? "the batch was full; more leads may be due" :
+						   NULL);
+	PG_RETURN_INT64(fired);
+}
