@@ -44,7 +44,8 @@ SHLIB_LINK = -lphonenumber -lstdc++ -lm
 
 EXTRA_CLEAN = tests/unit/*_test tests/regress/results \
 	tests/regress/regression.diffs tests/regress/regression.out \
-	tests/isolation/output_iso tests/worker/tmp_check
+	tests/isolation/results tests/isolation/regression.diffs \
+	tests/isolation/regression.out tests/worker/tmp_check
 
 # leadflow's code gains nothing from JIT inlining, and skipping the bitcode
 # keeps clang off the list of build dependencies.

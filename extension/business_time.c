@@ -41,7 +41,7 @@
  */
 #define BT_STEP		(INT64_C(1) << 62)
 
-/* A range resolved to the date it opens on; closes in (opens, opens + 1 day]. */
+/* A range on the date it opens on; closes in (opens, opens + 1 day]. */
 typedef struct BtSpan
 {
 	int			weekday;		/* 0 = Monday ... 6 = Sunday */
@@ -62,8 +62,8 @@ struct LfBtSchedule
 	int64_t		week_total;
 	int64_t		day_total[7];	/* working time opening on each weekday */
 	int64_t		day_opens[7];	/* earliest opening, after local midnight */
-	int64_t		day_closes[7];	/* latest closing; past 24:00 if overnight */
-	int			day_first[8];	/* spans of weekday w: [day_first[w], [w+1]) */
+	int64_t		day_closes[7];	/* latest closing, maybe past 24:00 */
+	int			day_first[8];	/* weekday w: spans [day_first[w], [w+1]) */
 	int			npieces;
 	int			nholidays;
 	BtSpan	   *spans;

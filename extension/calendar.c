@@ -71,6 +71,7 @@
 
 #include "business_time.h"
 #include "calendar.h"
+#include "owner.h"
 
 /* Seconds from 1970-01-01 (pg_time_t) to 2000-01-01 (TimestampTz). */
 #define CALENDAR_UNIX_TO_2000 \
@@ -80,9 +81,9 @@
 #define CALENDAR_MAX_ROWS	1000000
 
 StaticAssertDecl(LF_BT_MIN_INSTANT == MIN_TIMESTAMP,
-				 "business_time.h and PostgreSQL disagree on the first timestamp");
+				 "LF_BT_MIN_INSTANT differs from MIN_TIMESTAMP");
 StaticAssertDecl(LF_BT_END_INSTANT == END_TIMESTAMP,
-				 "business_time.h and PostgreSQL disagree on the last timestamp");
+				 "LF_BT_END_INSTANT differs from END_TIMESTAMP");
 
 struct LeadflowCalendar
 {
@@ -223,7 +224,7 @@ calendar_find_zone(const char *name, bool strict)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("time zone \"%s\" is not recognized", name),
-				 errhint("Use a name from the time-zone database, such as \"Europe/Berlin\"; the view pg_timezone_names lists them.")));
+				 errhint("Use a name listed in pg_timezone_names, such as \"Europe/Berlin\".")));
 	return tz;
 }
 
@@ -252,25 +253,6 @@ calendar_relation(void)
 					 errhint("Install leadflow with CREATE EXTENSION leadflow.")));
 	}
 	return calendar_relid;
-}
-
-/*
- * calendar_owner
- *		Owner of leadflow.calendar, whose rights the table reads use.
- */
-static Oid
-calendar_owner(void)
-{
-	Oid			relid = calendar_relation();
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
 }
 
 /*
@@ -410,17 +392,12 @@ calendar_read(int32 calendar_id, bool for_check, bool with_holidays,
 			  CalendarConfig *cfg, bool *provisional)
 {
 	MemoryContext mcxt = CurrentMemoryContext;
-	Oid			owner = calendar_owner();
 	bool		fresh = !IsInParallelMode();
-	Oid			save_userid;
-	int			save_sec_context;
+	LeadflowSavedUser saved;
 	bool		found;
 
 	memset(cfg, 0, sizeof(CalendarConfig));
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	leadflow_become_owner(calendar_relation(), &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI to read calendar %d",
 			 calendar_id);
@@ -446,7 +423,7 @@ calendar_read(int32 calendar_id, bool for_check, bool with_holidays,
 	if (fresh)
 		PopActiveSnapshot();
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	leadflow_restore_user(&saved);
 	if (provisional)
 		*provisional = !fresh;
 	return found;
@@ -511,13 +488,13 @@ calendar_report_ranges(const char *name, LfBtStatus status,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("working range %s of calendar \"%s\" does not close after it opens",
 							calendar_format_range(&ranges[first]), name),
-					 errdetail("The calendar is not an overnight calendar, so each range must close on the day it opens."),
-					 errhint("Use 24:00 for a range that closes at midnight, or set overnight on the calendar to let ranges run past midnight.")));
+					 errdetail("Only an overnight calendar lets a range close on the next day."),
+					 errhint("Write 24:00 for midnight, or mark the calendar overnight.")));
 			break;
 		case LF_BT_BAD_OPENS:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("working range %s of calendar \"%s\" opens at midnight at the end of its day",
+					 errmsg("working range %s of calendar \"%s\" opens at 24:00",
 							calendar_format_range(&ranges[first]), name),
 					 errdetail("A range must open before 24:00 on the day it belongs to."),
 					 errhint("Let the range open at 00:00 on the next day instead.")));
@@ -529,7 +506,7 @@ calendar_report_ranges(const char *name, LfBtStatus status,
 					 errdetail("Range %s overlaps range %s.",
 							   calendar_format_range(&ranges[first]),
 							   calendar_format_range(&ranges[second])),
-					 errhint("Merge the two ranges into one, or shorten one so that they only touch.")));
+					 errhint("Merge the two ranges, or shorten one so that they only touch.")));
 			break;
 		default:
 			ereport(ERROR,
@@ -826,8 +803,8 @@ calendar_usecs_to_add(double seconds)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("number of business seconds to add must not be negative"),
-					 errdetail("The number given was %g.", seconds),
-					 errhint("Business time is only added forward; leadflow.business_seconds measures it in both directions.")));
+					 errdetail("The number given was %g; business time is only added forward.",
+							   seconds)));
 			break;
 		case LF_BT_NOT_A_NUMBER:
 			ereport(ERROR,
@@ -841,6 +818,17 @@ calendar_usecs_to_add(double seconds)
 					 errdetail("The number given was %g.", seconds)));
 	}
 	return usecs;
+}
+
+/*
+ * leadflow_calendar_has_hours
+ *		Whether the calendar has any working time in its week; adding
+ *		business time on one that has none is refused.
+ */
+bool
+leadflow_calendar_has_hours(const LeadflowCalendar *cal)
+{
+	return leadflow_bt_week_total(cal->schedule) > 0;
 }
 
 /*
@@ -866,14 +854,14 @@ leadflow_calendar_add(const LeadflowCalendar *cal, TimestampTz from,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("calendar \"%s\" has no working hours",
 							cal->name),
-					 errdetail("Business time cannot be added on a calendar without any working range."),
+					 errdetail("Business time cannot advance on a calendar without working ranges."),
 					 errhint("Add working ranges for calendar %d to leadflow.calendar_hours.",
 							 cal->calendar_id)));
 			break;
 		case LF_BT_OUT_OF_RANGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("adding %g business seconds to %s runs past the end of the timestamp range",
+					 errmsg("result of adding %g business seconds to %s is out of range",
 							seconds, timestamptz_to_str(from))));
 			break;
 		default:
@@ -1072,7 +1060,7 @@ leadflow_calendar_check(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calendar \"%s\" has working ranges that run past midnight",
 						cfg.name),
-				 errdetail("Range %s closes at or before it opens, which only an overnight calendar allows.",
+				 errdetail("Range %s closes at or before it opens.",
 						   calendar_format_range(&cfg.ranges[first])),
 				 errhint("Keep overnight set, or first split such ranges at midnight.")));
 	calendar_report_ranges(cfg.name, status, cfg.ranges, first, second);

@@ -67,6 +67,7 @@ extern double leadflow_calendar_seconds(const LeadflowCalendar *cal,
  * Whether the instant is working.  ERROR
  * (ERRCODE_DATETIME_VALUE_OUT_OF_RANGE) for an infinite timestamp.
  */
+extern bool leadflow_calendar_has_hours(const LeadflowCalendar *cal);
 extern bool leadflow_calendar_is_working(const LeadflowCalendar *cal,
 										 TimestampTz at);
 

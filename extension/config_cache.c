@@ -16,6 +16,7 @@
  * touches a table.  Our relcache callback only clears a "valid" flag; the
  * cache is rebuilt lazily inside a transaction, never inside the callback.
  * Dropping the extension drops the tables, which sends the same messages.
+ * Loads read as the tables' owner (owner.c).
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -35,6 +36,7 @@
 #include "utils/rel.h"
 
 #include "config_cache.h"
+#include "owner.h"
 
 #define CACHE_MAX_WATCHES 16
 
@@ -189,6 +191,7 @@ campaign_load(void)
 	MemoryContext context = cache_context_reset(campaign_context,
 												"leadflow campaign cache");
 	HASHCTL		ctl;
+	LeadflowSavedUser saved;
 	uint64		i;
 
 	campaign_valid = true;
@@ -205,6 +208,7 @@ campaign_load(void)
 	campaign_by_id = hash_create("leadflow campaigns by id", 64, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
+	leadflow_become_owner(leadflow_table("campaign"), &saved);
 	SPI_connect();
 	SPI_execute("SELECT campaign_id, name, channel FROM leadflow.campaign",
 				true, 0);
@@ -232,6 +236,7 @@ campaign_load(void)
 		}
 	}
 	SPI_finish();
+	leadflow_restore_user(&saved);
 }
 
 /*
@@ -277,7 +282,7 @@ leadflow_campaign_channel(int32 campaign_id)
 
 /*
  * policy_load
- *		Reads the active SLA policies in the order they are tried: lowest
+ *		Reads the SLA policies in the order they are tried: lowest
  *		priority first, then lowest id.  Allowances are turned into
  *		business seconds once here.
  */
@@ -286,16 +291,18 @@ policy_load(void)
 {
 	MemoryContext context = cache_context_reset(policy_context,
 												"leadflow policy cache");
+	LeadflowSavedUser saved;
 	uint64		i;
 
 	policy_valid = true;
 	leadflow_cache_watch("sla_policy", &policy_valid);
 
+	leadflow_become_owner(leadflow_table("sla_policy"), &saved);
 	SPI_connect();
 	SPI_execute("SELECT policy_id, priority, channel, campaign_id, min_score,"
 				" calendar_id,"
-				" pg_catalog.date_part('epoch', allowance)::float8"
-				" FROM leadflow.sla_policy WHERE active"
+				" pg_catalog.date_part('epoch', allowance)::float8, active"
+				" FROM leadflow.sla_policy"
 				" ORDER BY priority, policy_id", true, 0);
 
 	npolicies = (int) SPI_processed;
@@ -320,8 +327,10 @@ policy_load(void)
 		p->min_score = isnull ? 0 : DatumGetInt16(d);
 		p->calendar_id = DatumGetInt32(SPI_getbinval(row, desc, 6, &isnull));
 		p->allowance_s = DatumGetFloat8(SPI_getbinval(row, desc, 7, &isnull));
+		p->active = DatumGetBool(SPI_getbinval(row, desc, 8, &isnull));
 	}
 	SPI_finish();
+	leadflow_restore_user(&saved);
 }
 
 /*
@@ -343,6 +352,8 @@ leadflow_policy_pick(const char *channel, int32 campaign_id,
 	{
 		const LeadflowPolicy *p = &policies[i];
 
+		if (!p->active)
+			continue;
 		if (p->channel &&
 			(channel == NULL || strcmp(p->channel, channel) != 0))
 			continue;
@@ -357,7 +368,8 @@ leadflow_policy_pick(const char *channel, int32 campaign_id,
 
 /*
  * leadflow_policy_get
- *		An active policy by id, or NULL when it is inactive or gone.
+ *		A policy by id, active or not (leads keep the policy they were
+ *		given), or NULL when it is gone.
  */
 const LeadflowPolicy *
 leadflow_policy_get(int32 policy_id)

@@ -26,6 +26,7 @@ typedef struct LeadflowPolicy
 	int16		min_score;
 	int32		calendar_id;
 	double		allowance_s;	/* business seconds */
+	bool		active;			/* only active policies are picked */
 } LeadflowPolicy;
 
 extern void leadflow_cache_watch(const char *relname, bool *valid);

@@ -8,8 +8,8 @@
  * other.  Before looking, a session takes a transaction-scoped advisory
  * lock per contact key (phone, e-mail key; in a fixed order, so two keys
  * cannot deadlock).  The second session waits for the first to commit; in
- * READ COMMITTED its look-up then runs on a new snapshot and sees the
- * first lead.  The saved plan is per backend and never shared.
+ * READ COMMITTED its look-up then runs on the latest snapshot and sees the
+ * first lead.  No state is kept between calls.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -17,12 +17,23 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type_d.h"
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "duplicate.h"
 #include "settings.h"
@@ -37,7 +48,15 @@
  */
 #define DUPLICATE_LOCK_STRIPES 1024
 
-static SPIPlanPtr duplicate_plan = NULL;
+/* The earliest match found so far. */
+typedef struct DuplicateMatch
+{
+	bool		found;
+	int64		lead_id;
+	TimestampTz received_at;
+	bool		has_root;
+	int64		root_id;		/* the match's own duplicate_of */
+} DuplicateMatch;
 
 /*
  * duplicate_key_hash
@@ -87,90 +106,175 @@ duplicate_lock(const char *phone, const char *email_key)
 }
 
 /*
- * duplicate_prepare
- *		Prepares and keeps the look-up.  It picks the earliest match in the
- *		window and returns that lead's root (its own duplicate_of, or
- *		itself) with the root's arrival, from which the SLA clock runs.
+ * duplicate_index
+ *		OID of one of leadflow.lead's indexes, by name.
+ */
+static Oid
+duplicate_index(const char *name)
+{
+	Oid			nspid = get_namespace_oid("leadflow", false);
+	Oid			indexid = get_relname_relid(name, nspid);
+
+	if (!OidIsValid(indexid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("index \"leadflow.%s\" does not exist", name),
+				 errhint("Reinstall the leadflow extension.")));
+	return indexid;
+}
+
+/*
+ * duplicate_scan
+ *		Walks one (key, received_at) index over [from, to] for key and
+ *		keeps the earliest visible lead other than self in *best (earliest
+ *		arrival, then lowest id).  A direct index scan, so the cost does
+ *		not depend on a cached plan chosen while the table was small.
  */
 static void
-duplicate_prepare(void)
+duplicate_scan(Relation heap, const char *index_name, const char *key,
+			   TimestampTz from, TimestampTz to, int64 self,
+			   Snapshot snapshot, DuplicateMatch *best)
 {
-	Oid			types[5] = {TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID,
-	INT4OID};
-	SPIPlanPtr	plan;
+	Relation	index = index_open(duplicate_index(index_name),
+								   AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	TupleDesc	desc = RelationGetDescr(heap);
+	int			att_id = SPI_fnumber(desc, "lead_id");
+	int			att_dup = SPI_fnumber(desc, "duplicate_of");
+	int			att_arrival = SPI_fnumber(desc, "received_at");
+	ScanKeyData keys[3];
+	IndexScanDesc scan;
 
-	plan = SPI_prepare("SELECT COALESCE(m.duplicate_of, m.lead_id),"
-					   " COALESCE(r.received_at, m.received_at)"
-					   " FROM (SELECT lead_id, duplicate_of, received_at"
-					   "       FROM leadflow.lead"
-					   "       WHERE (phone OPERATOR(pg_catalog.=) $1"
-					   "              OR email_key OPERATOR(pg_catalog.=) $2)"
-					   "         AND received_at OPERATOR(pg_catalog.<=) $3"
-					   "         AND received_at OPERATOR(pg_catalog.>=)"
-					   "             ($3 OPERATOR(pg_catalog.-)"
-					   "              pg_catalog.make_interval(secs => $5))"
-					   "         AND lead_id OPERATOR(pg_catalog.<>) $4"
-					   "       ORDER BY received_at, lead_id LIMIT 1) m"
-					   " LEFT JOIN leadflow.lead r"
-					   "   ON r.lead_id OPERATOR(pg_catalog.=) m.duplicate_of",
-					   5, types);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare duplicate look-up: %s",
-			 SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	duplicate_plan = plan;
+	ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   index->rd_indcollation[0], F_TEXTEQ,
+						   CStringGetTextDatum(key));
+	ScanKeyInit(&keys[1], 2, BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE,
+				TimestampTzGetDatum(from));
+	ScanKeyInit(&keys[2], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE,
+				TimestampTzGetDatum(to));
+
+	scan = index_beginscan(heap, index, snapshot, 3, 0);
+	index_rescan(scan, keys, 3, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(slot_getattr(slot, att_id, &isnull));
+		TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, att_arrival,
+														  &isnull));
+		Datum		dup;
+
+		if (id == self)
+			continue;
+		/* Index order is by arrival: nothing later can be earlier. */
+		if (best->found && at > best->received_at)
+			break;
+		if (best->found && at == best->received_at && id > best->lead_id)
+			continue;
+
+		dup = slot_getattr(slot, att_dup, &isnull);
+		best->found = true;
+		best->lead_id = id;
+		best->received_at = at;
+		best->has_root = !isnull;
+		best->root_id = isnull ? 0 : DatumGetInt64(dup);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+}
+
+/*
+ * duplicate_arrival
+ *		Arrival of lead lead_id, found through the primary key; false when
+ *		it is not visible.
+ */
+static bool
+duplicate_arrival(Relation heap, int64 lead_id, Snapshot snapshot,
+				  TimestampTz *arrival)
+{
+	Relation	index = index_open(duplicate_index("lead_pkey"),
+								   AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	ScanKeyData key;
+	IndexScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(lead_id));
+	scan = index_beginscan(heap, index, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		bool		isnull;
+
+		*arrival = DatumGetTimestampTz(
+			slot_getattr(slot, SPI_fnumber(RelationGetDescr(heap),
+										   "received_at"), &isnull));
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	return found;
 }
 
 /*
  * leadflow_duplicate_find
  *		Looks for an earlier lead (arrived at or before received_at, within
  *		the window) with the same phone or e-mail key, other than lead_id.
- *		Returns true and the root lead and its arrival when one exists.
- *		Requires an open transaction; connects to SPI itself.
+ *		Returns true and the root lead (the match's own duplicate_of, or
+ *		the match) and the root's arrival, from which the SLA clock runs.
+ *
+ *		Requires an open transaction.  After the contact locks are held, a
+ *		new command and the latest snapshot make visible both the leads
+ *		other sessions committed while we waited and the rows this
+ *		statement already wrote (a multi-row INSERT or COPY).
  */
 bool
 leadflow_duplicate_find(int64 lead_id, TimestampTz received_at,
 						const char *phone, const char *email_key,
 						int64 *root_id, TimestampTz *root_arrival)
 {
-	Datum		args[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	bool		found = false;
-	int			ret;
+	DuplicateMatch best;
+	Relation	heap;
+	Snapshot	snapshot;
+	TimestampTz from;
 
 	if (phone == NULL && email_key == NULL)
 		return false;
 
 	duplicate_lock(phone, email_key);
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
-	SPI_connect();
-	if (duplicate_plan == NULL)
-		duplicate_prepare();
+	from = received_at - (int64) leadflow_duplicate_window * USECS_PER_SEC;
+	memset(&best, 0, sizeof(best));
+	heap = table_open(get_relname_relid("lead",
+										get_namespace_oid("leadflow", false)),
+					  AccessShareLock);
+	if (phone)
+		duplicate_scan(heap, "lead_phone_idx", phone, from, received_at,
+					   lead_id, snapshot, &best);
+	if (email_key)
+		duplicate_scan(heap, "lead_email_key_idx", email_key, from,
+					   received_at, lead_id, snapshot, &best);
 
-	args[0] = phone ? CStringGetTextDatum(phone) : (Datum) 0;
-	nulls[0] = phone ? ' ' : 'n';
-	args[1] = email_key ? CStringGetTextDatum(email_key) : (Datum) 0;
-	nulls[1] = email_key ? ' ' : 'n';
-	args[2] = TimestampTzGetDatum(received_at);
-	args[3] = Int64GetDatum(lead_id);
-	args[4] = Int32GetDatum(leadflow_duplicate_window);
-
-	ret = SPI_execute_plan(duplicate_plan, args, nulls, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "duplicate look-up failed: %s",
-			 SPI_result_code_string(ret));
-
-	if (SPI_processed > 0)
+	if (best.found)
 	{
-		HeapTuple	row = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-
-		*root_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-		*root_arrival = DatumGetTimestampTz(SPI_getbinval(row, desc, 2,
-														  &isnull));
-		found = true;
+		/*
+		 * The match's root is the match's own link, except when that link
+		 * points back at this lead (which arrived later than it used to):
+		 * then the match itself is the root.
+		 */
+		if (best.has_root && best.root_id == lead_id)
+			best.has_root = false;
+		*root_id = best.has_root ? best.root_id : best.lead_id;
+		*root_arrival = best.received_at;
+		if (best.has_root &&
+			!duplicate_arrival(heap, best.root_id, snapshot, root_arrival))
+			*root_arrival = best.received_at;
 	}
-	SPI_finish();
-	return found;
+	table_close(heap, AccessShareLock);
+	UnregisterSnapshot(snapshot);
+	return best.found;
 }

@@ -7,8 +7,8 @@
  *
  * It runs after the row is stored, so events can reference it.  Events:
  * stage changes, assignment changes, the SLA clock starting, the SLA met
- * or breached by the first response, and pauses.  The saved plan is per
- * backend.
+ * or breached by the first response, and pauses.  Where the log lives is
+ * resolved once per backend and re-resolved after DDL on it.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -16,70 +16,160 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/pg_type_d.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "nodes/execnodes.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "config_cache.h"
 #include "lead_event.h"
 #include "lead_row.h"
 #include "score.h"
 #include "stage.h"
+#include "touch.h"
 
 PG_FUNCTION_INFO_V1(leadflow_lead_after);
 
-static SPIPlanPtr event_plan = NULL;
+/* Where events go: resolved once per backend, again after DDL on it. */
+typedef enum EventColumn
+{
+	EC_EVENT_ID,
+	EC_LEAD_ID,
+	EC_HAPPENED_AT,
+	EC_KIND,
+	EC_FROM_VALUE,
+	EC_TO_VALUE,
+	EC_REP_ID,
+	EC_NCOLUMNS
+} EventColumn;
+
+static const char *const event_column_names[EC_NCOLUMNS] = {
+	"event_id", "lead_id", "happened_at", "kind", "from_value", "to_value",
+	"rep_id"
+};
+
+static bool event_target_valid = false;
+static Oid	event_relid = InvalidOid;
+static Oid	event_seqid = InvalidOid;
+static int	event_attindex[EC_NCOLUMNS];
+
+/*
+ * event_target_load
+ *		Resolves leadflow.lead_event, its columns and its identity
+ *		sequence.  Requires an open transaction.
+ */
+static void
+event_target_load(void)
+{
+	Oid			nspid = get_namespace_oid("leadflow", false);
+	Relation	rel;
+	int			col;
+
+	event_relid = get_relname_relid("lead_event", nspid);
+	if (!OidIsValid(event_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"leadflow.lead_event\" does not exist"),
+				 errhint("Reinstall the leadflow extension.")));
+
+	rel = table_open(event_relid, AccessShareLock);
+	for (col = 0; col < EC_NCOLUMNS; col++)
+	{
+		int			attnum = SPI_fnumber(RelationGetDescr(rel),
+										 event_column_names[col]);
+
+		if (attnum <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("table \"lead_event\" has no column \"%s\"",
+							event_column_names[col])));
+		event_attindex[col] = attnum - 1;
+	}
+	event_seqid = getIdentitySequence(event_relid,
+									  event_attindex[EC_EVENT_ID] + 1, false);
+	table_close(rel, AccessShareLock);
+
+	event_target_valid = true;
+	leadflow_cache_watch("lead_event", &event_target_valid);
+}
+
+/*
+ * event_set
+ *		Puts a value into one column of the event being built.
+ */
+static void
+event_set(TupleTableSlot *slot, EventColumn col, Datum value)
+{
+	slot->tts_values[event_attindex[col]] = value;
+	slot->tts_isnull[event_attindex[col]] = false;
+}
 
 /*
  * leadflow_lead_event
- *		Appends one event to leadflow.lead_event.  from_value, to_value
- *		and details may be NULL; rep_id 0 means none.  Requires an open
- *		transaction; connects to SPI itself.
+ *		Appends one event to leadflow.lead_event.  from_value and to_value
+ *		may be NULL; rep_id 0 means none.  Requires an open transaction.
+ *
+ *		Events are leadflow's own rows for a lead that exists (the caller
+ *		holds it), so the row goes straight into the table and its indexes:
+ *		an INSERT through SPI, with its foreign-key check, cost more than
+ *		all the other write-time work of a lead together.  The writing
+ *		role needs no privilege on the log.
  */
 void
 leadflow_lead_event(int64 lead_id, TimestampTz happened_at, const char *kind,
 					const char *from_value, const char *to_value,
 					int32 rep_id)
 {
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	int			ret;
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
 
-	SPI_connect();
-	if (event_plan == NULL)
-	{
-		Oid			types[6] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-		TEXTOID, INT4OID};
+	if (!event_target_valid)
+		event_target_load();
 
-		event_plan = SPI_prepare("INSERT INTO leadflow.lead_event"
-								 " (lead_id, happened_at, kind, from_value,"
-								 "  to_value, rep_id)"
-								 " VALUES ($1, $2, $3, $4, $5, $6)",
-								 6, types);
-		if (event_plan == NULL)
-			elog(ERROR, "could not prepare event insert: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(event_plan);
-	}
+	rel = table_open(event_relid, RowExclusiveLock);
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+								  &TTSOpsVirtual);
 
-	args[0] = Int64GetDatum(lead_id);
-	args[1] = TimestampTzGetDatum(happened_at);
-	args[2] = CStringGetTextDatum(kind);
-	args[3] = from_value ? CStringGetTextDatum(from_value) : (Datum) 0;
-	nulls[3] = from_value ? ' ' : 'n';
-	args[4] = to_value ? CStringGetTextDatum(to_value) : (Datum) 0;
-	nulls[4] = to_value ? ' ' : 'n';
-	args[5] = Int32GetDatum(rep_id);
-	nulls[5] = rep_id ? ' ' : 'n';
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true,
+		   sizeof(bool) * RelationGetDescr(rel)->natts);
+	event_set(slot, EC_EVENT_ID,
+			  Int64GetDatum(nextval_internal(event_seqid, false)));
+	event_set(slot, EC_LEAD_ID, Int64GetDatum(lead_id));
+	event_set(slot, EC_HAPPENED_AT, TimestampTzGetDatum(happened_at));
+	event_set(slot, EC_KIND, CStringGetTextDatum(kind));
+	if (from_value)
+		event_set(slot, EC_FROM_VALUE, CStringGetTextDatum(from_value));
+	if (to_value)
+		event_set(slot, EC_TO_VALUE, CStringGetTextDatum(to_value));
+	if (rep_id)
+		event_set(slot, EC_REP_ID, Int32GetDatum(rep_id));
+	ExecStoreVirtualTuple(slot);
 
-	ret = SPI_execute_plan(event_plan, args, nulls, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not append lead event: %s",
-			 SPI_result_code_string(ret));
-	SPI_finish();
+	simple_table_tuple_insert(rel, slot);
+	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
 }
 
 /*
@@ -120,8 +210,9 @@ event_int_text(const LeadRow *row, LeadColumn col)
 /*
  * event_count_close
  *		Keeps close_stats: +1 for the lead's channel and campaign when it
- *		closes, -1 for the old ones when it reopens, its close changes or
- *		it is deleted (row NULL).
+ *		closes, -1 for the old ones when it reopens, its close changes, a
+ *		closed lead moves to another channel or campaign, or it is deleted
+ *		(row NULL).
  */
 static void
 event_count_close(const LeadRow *old_row, const LeadRow *row)
@@ -131,8 +222,12 @@ event_count_close(const LeadRow *old_row, const LeadRow *row)
 	bool		was_closed = leadflow_stage_is_closed(old_stage);
 	bool		is_closed = leadflow_stage_is_closed(new_stage);
 
+	/* Nothing to move unless the close or what it is counted under moved. */
 	if (old_row && row && was_closed == is_closed &&
-		(!is_closed || strcmp(old_stage, new_stage) == 0))
+		(!is_closed ||
+		 (strcmp(old_stage, new_stage) == 0 &&
+		  !leadflow_lead_changed(old_row, row, LC_CHANNEL) &&
+		  !leadflow_lead_changed(old_row, row, LC_CAMPAIGN_ID))))
 		return;
 
 	if (was_closed)
@@ -258,6 +353,11 @@ leadflow_lead_after(PG_FUNCTION_ARGS)
 		lead_id = DatumGetInt64(lead_get(&row, LC_LEAD_ID));
 		event_after_update(lead_id, &old_row, &row);
 		event_count_close(&old_row, &row);
+
+		/* Latency and the SLA verdict are measured from the arrival. */
+		if (leadflow_lead_changed(&old_row, &row, LC_RECEIVED_AT) ||
+			leadflow_lead_changed(&old_row, &row, LC_SLA_DUE_AT))
+			leadflow_touch_recompute(lead_id);
 	}
 	return PointerGetDatum(NULL);
 }

@@ -230,10 +230,20 @@ lead_start_sla(LeadRow *row, TimestampTz clock_start)
 		return;
 	}
 
-	calendar = leadflow_calendar_get(policy->calendar_id);
-	due = leadflow_calendar_add(calendar, clock_start, policy->allowance_s);
 	lead_set(row, LC_POLICY_ID, Int32GetDatum(policy->policy_id));
 	lead_set(row, LC_SLA_STARTED_AT, TimestampTzGetDatum(clock_start));
+
+	/*
+	 * A policy whose calendar has no working hours cannot give a due time;
+	 * the lead is stored without one and flagged, not refused.
+	 */
+	calendar = leadflow_calendar_get(policy->calendar_id);
+	if (!leadflow_calendar_has_hours(calendar))
+	{
+		lead_set_null(row, LC_SLA_DUE_AT);
+		return;
+	}
+	due = leadflow_calendar_add(calendar, clock_start, policy->allowance_s);
 	lead_set(row, LC_SLA_DUE_AT, TimestampTzGetDatum(due));
 }
 
@@ -256,7 +266,7 @@ lead_flag(Datum *flags, int *nflags, const char *flag)
 static void
 lead_set_flags(LeadRow *row)
 {
-	Datum		flags[8];
+	Datum		flags[9];
 	int			nflags = 0;
 	bool		phone_valid = !lead_isnull(row, LC_PHONE_VALID) &&
 		DatumGetBool(lead_get(row, LC_PHONE_VALID));
@@ -284,6 +294,8 @@ lead_set_flags(LeadRow *row)
 		lead_flag(flags, &nflags, "future_arrival");
 	if (!lead_isnull(row, LC_DUPLICATE_OF))
 		lead_flag(flags, &nflags, "duplicate");
+	if (!lead_isnull(row, LC_POLICY_ID) && lead_isnull(row, LC_SLA_DUE_AT))
+		lead_flag(flags, &nflags, "no_sla_due");
 
 	lead_set(row, LC_FLAGS,
 			 PointerGetDatum(construct_array(flags, nflags, TEXTOID,
@@ -338,6 +350,9 @@ lead_before_update(LeadRow *old_row, LeadRow *row)
 	if (leadflow_lead_changed(old_row, row, LC_CAMPAIGN_ID) ||
 		leadflow_lead_changed(old_row, row, LC_CAMPAIGN_NAME))
 	{
+		/* A new name is looked up again unless the writer set the id. */
+		if (!leadflow_lead_changed(old_row, row, LC_CAMPAIGN_ID))
+			lead_set_null(row, LC_CAMPAIGN_ID);
 		lead_resolve_campaign(row);
 		routing_changed = true;
 	}
@@ -351,9 +366,7 @@ lead_before_update(LeadRow *old_row, LeadRow *row)
 	{
 		TimestampTz clock_start = lead_find_duplicate(row);
 
-		if (lead_isnull(row, LC_FIRST_RESPONSE_AT))
-			lead_set(row, LC_SLA_STARTED_AT,
-					 TimestampTzGetDatum(clock_start));
+		lead_set(row, LC_SLA_STARTED_AT, TimestampTzGetDatum(clock_start));
 		routing_changed = true;
 	}
 

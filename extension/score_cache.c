@@ -61,6 +61,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "owner.h"
 #include "score.h"
 #include "score_cache.h"
 
@@ -81,14 +82,6 @@ typedef struct ScoreCampaignEntry
 	int32		campaign_id;
 	LfScoreCounts counts;
 } ScoreCampaignEntry;
-
-/* The user, security context and GUC level to go back to. */
-typedef struct ScoreSavedUser
-{
-	Oid			userid;
-	int			sec_context;
-	int			guc_level;
-} ScoreSavedUser;
 
 /* Rule cache. */
 static MemoryContext score_rules_cxt = NULL;
@@ -180,67 +173,6 @@ score_relcache_callback(Datum arg, Oid relid)
 		score_stats_valid = false;
 		score_stats_invals++;
 	}
-}
-
-/*
- * score_table
- *		OID of leadflow's table "name"; raises an error when the extension
- *		is not installed in this database.
- */
-static Oid
-score_table(const char *name)
-{
-	Oid			nsp = get_namespace_oid("leadflow", true);
-	Oid			relid = InvalidOid;
-
-	if (OidIsValid(nsp))
-		relid = get_relname_relid(name, nsp);
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"leadflow.%s\" does not exist", name),
-				 errhint("Run CREATE EXTENSION leadflow in this database.")));
-	return relid;
-}
-
-/*
- * score_become_owner
- *		Switches to the owner of table relid, in a security-restricted
- *		operation with search_path pinned to pg_catalog, saving what
- *		score_restore_user needs to switch back.  An error before the
- *		restore is undone by transaction or subtransaction abort.
- */
-static void
-score_become_owner(Oid relid, ScoreSavedUser *saved)
-{
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-
-	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
-	SetUserIdAndSecContext(owner, saved->sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	saved->guc_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-/*
- * score_restore_user
- *		Undoes score_become_owner.
- */
-static void
-score_restore_user(const ScoreSavedUser *saved)
-{
-	AtEOXact_GUC(true, saved->guc_level);
-	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 
 /*
@@ -351,16 +283,16 @@ score_load_rules(void)
 {
 	uint64		invals_before = score_rules_invals;
 	MemoryContext cxt;
-	ScoreSavedUser saved;
+	LeadflowSavedUser saved;
 	LfScoreRule *rules;
 	int			nrules = 0;
 	uint64		i;
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "leadflow score rules",
 								ALLOCSET_SMALL_SIZES);
-	score_rules_relid = score_table("score_rule");
+	score_rules_relid = leadflow_table("score_rule");
 
-	score_become_owner(score_rules_relid, &saved);
+	leadflow_become_owner(score_rules_relid, &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	score_select_latest(score_plan(&score_rules_plan, SCORE_RULES_QUERY,
@@ -371,7 +303,7 @@ score_load_rules(void)
 		if (score_read_rule((int) i, &rules[nrules], cxt))
 			nrules++;
 	SPI_finish();
-	score_restore_user(&saved);
+	leadflow_restore_user(&saved);
 
 	MemoryContextSetParent(cxt, CacheMemoryContext);
 	if (score_rules_cxt != NULL)
@@ -506,7 +438,7 @@ score_load_stats(void)
 {
 	uint64		invals_before = score_stats_invals;
 	MemoryContext cxt;
-	ScoreSavedUser saved;
+	LeadflowSavedUser saved;
 	HTAB	   *channels;
 	HTAB	   *campaigns;
 	LfScoreCounts all = {0, 0};
@@ -515,9 +447,9 @@ score_load_stats(void)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "leadflow score stats",
 								ALLOCSET_DEFAULT_SIZES);
 	score_make_tables(cxt, &channels, &campaigns);
-	score_stats_relid = score_table("close_stats");
+	score_stats_relid = leadflow_table("close_stats");
 
-	score_become_owner(score_stats_relid, &saved);
+	leadflow_become_owner(score_stats_relid, &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	score_select_latest(score_plan(&score_stats_plan, SCORE_STATS_QUERY,
@@ -525,7 +457,7 @@ score_load_stats(void)
 	for (i = 0; i < SPI_processed; i++)
 		score_read_counts((int) i, cxt, channels, campaigns, &all);
 	SPI_finish();
-	score_restore_user(&saved);
+	leadflow_restore_user(&saved);
 
 	MemoryContextSetParent(cxt, CacheMemoryContext);
 	if (score_stats_cxt != NULL)
@@ -639,7 +571,7 @@ leadflow_score_count_close(const char *channel, int32 campaign_id, bool won,
 	Oid			argtypes[4] = {TEXTOID, TEXTOID, INT4OID, INT4OID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
-	ScoreSavedUser saved;
+	LeadflowSavedUser saved;
 	int			rc;
 
 	if (delta == 0)
@@ -653,7 +585,7 @@ leadflow_score_count_close(const char *channel, int32 campaign_id, bool won,
 	values[2] = Int32GetDatum(delta);
 	values[3] = Int32GetDatum(won ? delta : 0);
 
-	score_become_owner(score_table("close_stats"), &saved);
+	leadflow_become_owner(leadflow_table("close_stats"), &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_plan(score_plan(&score_close_plan, SCORE_CLOSE_QUERY,
@@ -663,7 +595,7 @@ leadflow_score_count_close(const char *channel, int32 campaign_id, bool won,
 		elog(ERROR, "close_stats upsert failed: %s",
 			 SPI_result_code_string(rc));
 	SPI_finish();
-	score_restore_user(&saved);
+	leadflow_restore_user(&saved);
 }
 
 /*

@@ -15,7 +15,8 @@
  * recomputation in touch_after runs on a fresh snapshot (READ COMMITTED),
  * after the previous writer committed, and so sees its touch: concurrent
  * first touches end with exactly one first response.  Saved plans are per
- * backend.
+ * backend.  Reads and writes of leadflow's tables run as their owner
+ * (owner.c): a role that may write touches need not update leads.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -35,8 +36,10 @@
 
 #include "calendar.h"
 #include "config_cache.h"
+#include "owner.h"
 #include "settings.h"
 #include "stage.h"
+#include "touch.h"
 
 PG_FUNCTION_INFO_V1(leadflow_touch_before);
 PG_FUNCTION_INFO_V1(leadflow_touch_after);
@@ -77,14 +80,17 @@ static SPIPlanPtr touch_update_plan = NULL;
 
 /*
  * touch_keep_plan
- *		Prepares a statement once per backend.
+ *		Prepares a statement once per backend.  Plans are made afresh for
+ *		each call: a generic plan chosen while the tables were small (the
+ *		first touches of a bulk load) would keep scanning whole tables.
  */
 static SPIPlanPtr
 touch_keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 {
 	if (*plan == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr	p = SPI_prepare_cursor(sql, nargs, types,
+										   CURSOR_OPT_CUSTOM_PLAN);
 
 		if (p == NULL)
 			elog(ERROR, "could not prepare touch statement: %s",
@@ -168,12 +174,14 @@ touch_compute(int64 lead_id, const TouchLead *lead, TouchFigures *fig)
 					" FROM leadflow.touch t"
 					" LEFT JOIN LATERAL ("
 					"   SELECT counts_as_response, counts_as_reach"
-					"   FROM leadflow.touch_rule tr"
+					"   FROM (SELECT *, 0 AS source FROM leadflow.touch_rule"
+					"         UNION ALL"
+					"         SELECT *, 1 FROM leadflow.touch_rule_default) tr"
 					"   WHERE tr.kind OPERATOR(pg_catalog.=) t.kind"
 					"     AND tr.direction OPERATOR(pg_catalog.=) t.direction"
 					"     AND (tr.outcome OPERATOR(pg_catalog.=) t.outcome"
 					"          OR tr.outcome OPERATOR(pg_catalog.=) '*')"
-					"   ORDER BY tr.outcome OPERATOR(pg_catalog.=) '*'"
+					"   ORDER BY tr.outcome OPERATOR(pg_catalog.=) '*', source"
 					"   LIMIT 1) r ON true"
 					" WHERE t.lead_id OPERATOR(pg_catalog.=) $1"
 					" ORDER BY t.touched_at, t.touch_id", 1, types);
@@ -332,17 +340,19 @@ touch_store(int64 lead_id, const TouchLead *lead, const TouchFigures *fig)
 }
 
 /*
- * touch_recompute
+ * leadflow_touch_recompute
  *		Recomputes and stores one lead's touch figures.  Requires an open
  *		transaction; connects to SPI itself.  A lead that does not exist
  *		(or is being deleted) is skipped.
  */
-static void
-touch_recompute(int64 lead_id)
+void
+leadflow_touch_recompute(int64 lead_id)
 {
 	TouchLead	lead;
 	TouchFigures fig;
+	LeadflowSavedUser saved;
 
+	leadflow_become_owner(leadflow_table("lead"), &saved);
 	SPI_connect();
 	touch_lock_lead(lead_id, &lead);
 	if (lead.found)
@@ -351,6 +361,7 @@ touch_recompute(int64 lead_id)
 		touch_store(lead_id, &lead, &fig);
 	}
 	SPI_finish();
+	leadflow_restore_user(&saved);
 }
 
 /*
@@ -404,6 +415,7 @@ leadflow_touch_before(PG_FUNCTION_ARGS)
 	Datum		flag;
 	Datum		flags;
 	bool		flags_null = false;
+	LeadflowSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -418,9 +430,11 @@ leadflow_touch_before(PG_FUNCTION_ARGS)
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	lead_id = touch_lead_id(rel, tuple);
 
+	leadflow_become_owner(leadflow_table("lead"), &saved);
 	SPI_connect();
 	touch_lock_lead(lead_id, &lead);
 	SPI_finish();
+	leadflow_restore_user(&saved);
 	if (!lead.found)
 		return PointerGetDatum(tuple);
 
@@ -472,8 +486,8 @@ leadflow_touch_after(PG_FUNCTION_ARGS)
 	}
 
 	if (new_lead != 0)
-		touch_recompute(new_lead);
+		leadflow_touch_recompute(new_lead);
 	if (old_lead != 0 && old_lead != new_lead)
-		touch_recompute(old_lead);
+		leadflow_touch_recompute(old_lead);
 	return PointerGetDatum(NULL);
 }

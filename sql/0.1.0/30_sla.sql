@@ -46,38 +46,50 @@ COMMENT ON TABLE leadflow.escalation_step IS
 COMMENT ON COLUMN leadflow.escalation_step.after_due IS
 'Business time after SLA due at which the step fires.';
 
+CREATE TABLE leadflow.touch_rule_default (
+	kind text NOT NULL,
+	direction text NOT NULL,
+	outcome text NOT NULL DEFAULT '*',
+	counts_as_response boolean NOT NULL,
+	counts_as_reach boolean NOT NULL,
+	PRIMARY KEY (kind, direction, outcome)
+);
+
+COMMENT ON TABLE leadflow.touch_rule_default IS
+'The rules leadflow ships: whether a touch of a kind, direction and outcome counts as a response and as a reach.  Outcome ''*'' matches any outcome, including none.  Override them with rows in leadflow.touch_rule; this table belongs to the extension version and is not dumped.';
+
+-- A first response is an outbound touch; an answered inbound contact
+-- reaches the lead but is not a response by the rep.
+INSERT INTO leadflow.touch_rule_default
+	(kind, direction, outcome, counts_as_response, counts_as_reach)
+VALUES
+	('call', 'outbound', '*', true, false),
+	('call', 'outbound', 'connected', true, true),
+	('call', 'inbound', 'connected', false, true),
+	('sms', 'outbound', '*', true, false),
+	('sms', 'outbound', 'replied', true, true),
+	('sms', 'inbound', 'replied', false, true),
+	('email', 'outbound', '*', true, false),
+	('email', 'outbound', 'replied', true, true),
+	('email', 'inbound', 'replied', false, true),
+	('chat', 'outbound', '*', true, false),
+	('chat', 'outbound', 'replied', true, true),
+	('chat', 'inbound', 'replied', false, true),
+	('meeting', 'outbound', '*', true, false),
+	('meeting', 'outbound', 'attended', true, true);
+
 CREATE TABLE leadflow.touch_rule (
 	kind text NOT NULL,
 	direction text NOT NULL,
 	outcome text NOT NULL DEFAULT '*',
 	counts_as_response boolean NOT NULL,
 	counts_as_reach boolean NOT NULL,
-	seeded boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (kind, direction, outcome)
 );
 
 COMMENT ON TABLE leadflow.touch_rule IS
-'Whether a touch of a kind, direction and outcome counts as a response and as a reach.  Outcome ''*'' matches any outcome, including none; an exact outcome wins over ''*''.  A touch with no matching rule counts as neither.';
-
-INSERT INTO leadflow.touch_rule
-	(kind, direction, outcome, counts_as_response, counts_as_reach, seeded)
-VALUES
-	('call', 'outbound', '*', true, false, true),
-	('call', 'outbound', 'connected', true, true, true),
-	('call', 'inbound', 'connected', true, true, true),
-	('sms', 'outbound', '*', true, false, true),
-	('sms', 'outbound', 'replied', true, true, true),
-	('sms', 'inbound', 'replied', true, true, true),
-	('email', 'outbound', '*', true, false, true),
-	('email', 'outbound', 'replied', true, true, true),
-	('email', 'inbound', 'replied', true, true, true),
-	('chat', 'outbound', '*', true, false, true),
-	('chat', 'outbound', 'replied', true, true, true),
-	('chat', 'inbound', 'replied', true, true, true),
-	('meeting', 'outbound', '*', true, false, true),
-	('meeting', 'outbound', 'attended', true, true, true);
+'The DBA''s rules on what counts as a response and as a reach; empty at install.  For a touch, the most specific rule wins (an exact outcome before ''*''), and at equal specificity a row here wins over leadflow.touch_rule_default.  A touch no rule matches counts as neither.';
 
 SELECT pg_catalog.pg_extension_config_dump('leadflow.sla_policy', '');
 SELECT pg_catalog.pg_extension_config_dump('leadflow.escalation_step', '');
-SELECT pg_catalog.pg_extension_config_dump('leadflow.touch_rule',
-										   'WHERE NOT seeded');
+SELECT pg_catalog.pg_extension_config_dump('leadflow.touch_rule', '');

@@ -74,3 +74,47 @@ $$;
 CREATE TRIGGER leadflow_lead_event_update
 	BEFORE UPDATE ON leadflow.lead_event
 	FOR EACH ROW EXECUTE FUNCTION leadflow.lead_event_refuse_update();
+
+-- TRUNCATE fires no row triggers: put right what the row triggers keep.
+CREATE FUNCTION leadflow.touch_truncated()
+RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE leadflow.lead SET
+		first_response_touch_id = NULL, first_response_at = NULL,
+		response_wall_s = NULL, response_business_s = NULL, sla_met = NULL,
+		reached_touch_id = NULL, attempts_before_reach = NULL,
+		outbound_touches = 0, last_touch_at = NULL,
+		attempting_at = CASE WHEN stage IN ('new', 'attempting', 'reached')
+			THEN NULL ELSE attempting_at END,
+		reached_at = CASE WHEN stage IN ('new', 'attempting', 'reached')
+			THEN NULL ELSE reached_at END,
+		stage = CASE WHEN stage IN ('attempting', 'reached')
+			THEN 'new' ELSE stage END
+	WHERE outbound_touches > 0 OR last_touch_at IS NOT NULL;
+	RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION leadflow.lead_truncated()
+RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	TRUNCATE leadflow.close_stats;
+	RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION leadflow.touch_truncated() IS
+'After TRUNCATE of the touches, clears every lead''s touch figures, as a recomputation from no touches gives.';
+COMMENT ON FUNCTION leadflow.lead_truncated() IS
+'After TRUNCATE of the leads, empties the close counts the score reads.';
+
+CREATE TRIGGER leadflow_touch_truncate
+	AFTER TRUNCATE ON leadflow.touch
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.touch_truncated();
+CREATE TRIGGER leadflow_lead_truncate
+	AFTER TRUNCATE ON leadflow.lead
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.lead_truncated();

@@ -872,7 +872,8 @@ test_sao_paulo_office_across_change(void **state)
 	LfBtSchedule *s = office();
 
 	(void) state;
-	assert_int_equal(secs(s, tz("America/Sao_Paulo"), utc(2018, 11, 2, 19, 0, 0),
+	assert_int_equal(secs(s, tz("America/Sao_Paulo"),
+						  utc(2018, 11, 2, 19, 0, 0),
 						  utc(2018, 11, 5, 12, 0, 0)), 2 * HOUR_US);
 	free(s);
 }
@@ -1250,7 +1251,8 @@ test_quarter_with_holidays(void **state)
 static uint64_t
 lcg(uint64_t *seed)
 {
-	*seed = *seed * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+	*seed = *seed * UINT64_C(6364136223846793005) +
+		UINT64_C(1442695040888963407);
 	return *seed >> 17;
 }
 
@@ -1275,8 +1277,11 @@ test_add_and_seconds_agree(void **state)
 		const LfBtSchedule *c = (i % 2) ? s : n;
 		int64_t		from = utc(2024, 1, 1, 0, 0, 0) +
 			(int64_t) (lcg(&seed) % (366 * 86400)) * USEC;
-		int64_t		amount = (int64_t) (lcg(&seed) % (200 * 3600)) * USEC + 1;
-		int64_t		result = add(c, z, from, amount);
+		int64_t		amount;
+		int64_t		result;
+
+		amount = (int64_t) (lcg(&seed) % (200 * 3600)) * USEC + 1;
+		result = add(c, z, from, amount);
 
 		assert_int_equal(secs(c, z, from, result), amount);
 		assert_true(secs(c, z, from, result - 1) < amount);
@@ -1351,7 +1356,8 @@ static void
 test_check_overlap_same_day(void **state)
 {
 	LfBtRange	bad[2] = {{1, hm(9, 0), hm(12, 0)}, {1, hm(11, 0), hm(13, 0)}};
-	LfBtRange	good[2] = {{1, hm(9, 0), hm(12, 0)}, {1, hm(12, 0), hm(13, 0)}};
+	LfBtRange	good[2] = {{1, hm(9, 0), hm(12, 0)},
+						   {1, hm(12, 0), hm(13, 0)}};
 	int			a;
 	int			b;
 

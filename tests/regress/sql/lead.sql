@@ -127,10 +127,62 @@ INSERT INTO leadflow.lead (lead_id, received_at, channel)
 VALUES (109, '2026-03-02 04:00+00', 'referral');
 SELECT policy_id FROM leadflow.lead WHERE lead_id = 109;
 
+-- A changed arrival moves the SLA clock and the latency with it, even
+-- after the first response.  Lead 110 arrives Monday 11:00 local, is
+-- called at 14:30 (3.5 h of wall time, 2.5 business hours, due 14:00:
+-- breached); moved to 14:00, it is due 16:00 and was answered in 30 min.
+INSERT INTO leadflow.lead (lead_id, received_at, phone_raw)
+VALUES (110, '2026-03-02 04:00+00', '0912000110');
+INSERT INTO leadflow.touch (lead_id, kind, outcome, touched_at)
+VALUES (110, 'call', 'connected', '2026-03-02 07:30+00');
+SELECT response_wall_s, response_business_s, sla_met FROM leadflow.lead WHERE lead_id = 110;
+UPDATE leadflow.lead SET received_at = '2026-03-02 07:00+00' WHERE lead_id = 110;
+SELECT sla_started_at, sla_due_at, response_wall_s, response_business_s, sla_met
+FROM leadflow.lead WHERE lead_id = 110;
+
+-- A lead that now arrives later than its own duplicate becomes a
+-- duplicate of it, never a duplicate of itself.
+INSERT INTO leadflow.lead (lead_id, received_at, email_raw)
+VALUES (111, '2026-05-01 03:00+00', 'root@example.com'),
+	   (112, '2026-05-01 04:00+00', 'root@example.com');
+UPDATE leadflow.lead SET received_at = '2026-05-01 05:00+00' WHERE lead_id = 111;
+SELECT lead_id, duplicate_of FROM leadflow.lead WHERE lead_id = 111;
+
+-- A new campaign name is looked up again.
+UPDATE leadflow.lead SET campaign_name = 'summer fair' WHERE lead_id = 101;
+SELECT campaign_id, campaign_name FROM leadflow.lead WHERE lead_id = 101;
+
+-- A closed lead moved to another channel moves its close count.
+UPDATE leadflow.lead SET stage = 'won' WHERE lead_id = 111;
+UPDATE leadflow.lead SET channel = 'moved_channel' WHERE lead_id = 111;
+SELECT dimension, key, closed, won FROM leadflow.close_stats
+WHERE dimension = 'channel' AND key = 'moved_channel';
+
+-- A lead whose policy has since been switched off keeps its calendar for
+-- business latency (policy 2 was switched off above; lead 102 has it).
+INSERT INTO leadflow.touch (lead_id, kind, touched_at)
+VALUES (102, 'call', '2026-03-05 01:00+00');
+SELECT policy_id, response_business_s FROM leadflow.lead WHERE lead_id = 102;
+
+-- A policy on a calendar without working hours stores the lead without a
+-- due time, flagged, instead of refusing it.
+INSERT INTO leadflow.calendar (calendar_id, name, time_zone)
+VALUES (102, 'never open', 'UTC');
+INSERT INTO leadflow.sla_policy (policy_id, name, priority, channel, calendar_id, allowance)
+VALUES (3, 'closed desk', 1, 'closed_desk', 102, '1 hour');
+INSERT INTO leadflow.lead (lead_id, received_at, channel)
+VALUES (113, '2026-03-02 04:00+00', 'closed_desk');
+SELECT policy_id, sla_due_at, flags FROM leadflow.lead WHERE lead_id = 113;
+
+-- Campaign names the look-up cannot hold are refused when written.
+\set VERBOSITY terse
+INSERT INTO leadflow.campaign (name) VALUES (repeat('x', 200));
+\set VERBOSITY default
+
 -- Deleting a closed lead takes it out of the close counts.
 SELECT closed FROM leadflow.close_stats WHERE dimension = 'all' \gset before_
 DELETE FROM leadflow.lead WHERE lead_id = 106;
 SELECT closed = :before_closed - 1 AS close_uncounted
 FROM leadflow.close_stats WHERE dimension = 'all';
 
-DELETE FROM leadflow.lead WHERE lead_id BETWEEN 101 AND 109;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 101 AND 113;

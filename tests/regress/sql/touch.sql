@@ -81,9 +81,8 @@ VALUES (6, 202, 'call', '2026-03-02 04:27+00');
 SELECT t.flags, l.first_response_touch_id, l.response_wall_s, l.sla_met
 FROM leadflow.touch t JOIN leadflow.lead l USING (lead_id) WHERE touch_id = 6;
 
--- What counts is configuration: an SMS that is not a response.
-UPDATE leadflow.touch_rule SET counts_as_response = false
-WHERE kind = 'sms' AND direction = 'outbound' AND outcome = '*';
+-- What counts is configuration: a DBA's rule makes an SMS no response.
+INSERT INTO leadflow.touch_rule VALUES ('sms', 'outbound', '*', false, false);
 INSERT INTO leadflow.lead (lead_id, received_at, channel, phone_raw)
 VALUES (203, '2026-03-02 04:30+00', 'touch_test', '0912000203');
 INSERT INTO leadflow.touch (touch_id, lead_id, kind, outcome, touched_at)
@@ -95,8 +94,7 @@ INSERT INTO leadflow.touch (touch_id, lead_id, kind, outcome, touched_at)
 VALUES (8, 203, 'sms', 'replied', '2026-03-02 04:45+00');
 SELECT first_response_touch_id, reached_touch_id, attempts_before_reach, stage
 FROM leadflow.lead WHERE lead_id = 203;
-UPDATE leadflow.touch_rule SET counts_as_response = true
-WHERE kind = 'sms' AND direction = 'outbound' AND outcome = '*';
+DELETE FROM leadflow.touch_rule;
 
 -- A touch moved to another lead updates both leads.
 UPDATE leadflow.touch SET lead_id = 203 WHERE touch_id = 6;
@@ -108,6 +106,23 @@ UPDATE leadflow.lead SET stage = 'hot' WHERE lead_id = 203;
 DELETE FROM leadflow.touch WHERE lead_id = 203;
 SELECT stage, reached_at IS NOT NULL AS reached_at_kept, first_response_at
 FROM leadflow.lead WHERE lead_id = 203;
+
+-- An answered inbound call reaches the lead but is no response by a rep:
+-- the first response is the first outbound touch.
+INSERT INTO leadflow.lead (lead_id, received_at, channel, phone_raw)
+VALUES (204, '2026-03-02 04:30+00', 'touch_test', '0912000204');
+INSERT INTO leadflow.touch (lead_id, kind, direction, outcome, touched_at)
+VALUES (204, 'call', 'inbound', 'connected', '2026-03-02 04:40+00');
+SELECT first_response_at, reached_at, attempts_before_reach, stage
+FROM leadflow.lead WHERE lead_id = 204;
+
+-- TRUNCATE of the touches leaves every lead as a recomputation from no
+-- touches gives.
+BEGIN;
+TRUNCATE leadflow.touch;
+SELECT stage, first_response_at, reached_at, outbound_touches, last_touch_at
+FROM leadflow.lead WHERE lead_id = 204;
+ROLLBACK;
 
 -- A touch for a lead that does not exist is refused by the foreign key.
 INSERT INTO leadflow.touch (lead_id, kind) VALUES (999999, 'call');
@@ -121,4 +136,4 @@ INSERT INTO leadflow.touch (lead_id, kind, duration_s) VALUES (201, 'call', -1);
 DELETE FROM leadflow.lead WHERE lead_id = 201;
 SELECT count(*) FROM leadflow.touch WHERE lead_id = 201;
 SELECT count(*) FROM leadflow.lead_event WHERE lead_id = 201;
-DELETE FROM leadflow.lead WHERE lead_id BETWEEN 201 AND 203;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 201 AND 204;
