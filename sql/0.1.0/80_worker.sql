@@ -105,7 +105,7 @@ END
 $$;
 
 COMMENT ON FUNCTION leadflow.pre_restore() IS
-'Call before restoring leadflow data into this database: the background worker runs no job here until leadflow.post_restore().';
+'Call before restoring leadflow data into this database: the background worker runs no job here until leadflow.post_restore().  Into a database without leadflow yet, run ALTER DATABASE ... SET leadflow.restoring = on instead.';
 
 CREATE FUNCTION leadflow.post_restore()
 RETURNS void
@@ -115,12 +115,14 @@ AS $$
 BEGIN
 	EXECUTE format('ALTER DATABASE %I RESET leadflow.restoring',
 				   current_database());
+	PERFORM leadflow.rebuild_escalation_queue();
+	UPDATE leadflow.rollup_state SET time_zone = NULL;
 	PERFORM leadflow.wake_worker();
 END
 $$;
 
 COMMENT ON FUNCTION leadflow.post_restore() IS
-'Call after restoring leadflow data into this database: the background worker resumes its jobs here.';
+'Call after restoring leadflow data into this database: rebuilds the escalation queue from the restored leads, has the next refresh rebuild the rollups in full, and lets the background worker resume its jobs here.';
 
 REVOKE ALL ON FUNCTION leadflow.pre_restore() FROM PUBLIC;
 REVOKE ALL ON FUNCTION leadflow.post_restore() FROM PUBLIC;

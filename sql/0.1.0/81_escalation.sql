@@ -43,6 +43,12 @@ COMMENT ON COLUMN leadflow.escalation.outcome IS
 
 CREATE INDEX escalation_fired_idx ON leadflow.escalation (fired_at);
 
+-- The ledger is history that must survive a dump and restore with the
+-- leads, or restored leads would fire their steps again.
+SELECT pg_catalog.pg_extension_config_dump('leadflow.escalation', '');
+SELECT pg_catalog.pg_extension_config_dump(
+	'leadflow.escalation_escalation_id_seq', '');
+
 CREATE TABLE leadflow.escalation_queue (
 	lead_id bigint PRIMARY KEY,
 	next_at timestamptz NOT NULL
@@ -149,7 +155,7 @@ REVOKE ALL ON FUNCTION leadflow.rebuild_escalation_queue() FROM PUBLIC;
 -- forward: queue its open leads again.
 CREATE FUNCTION leadflow.escalation_policy_changed()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -162,6 +168,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+
+REVOKE ALL ON FUNCTION leadflow.escalation_policy_changed() FROM PUBLIC;
 
 CREATE TRIGGER leadflow_sla_policy_update_worker
 	AFTER UPDATE ON leadflow.sla_policy

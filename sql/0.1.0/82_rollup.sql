@@ -105,16 +105,18 @@ COMMENT ON COLUMN leadflow.rollup_daily.manager_alerted IS
 COMMENT ON COLUMN leadflow.rollup_daily.reassigned IS
 'Leads that a reassign step moved to another rep.';
 
--- Buckets whose figures changed since the last refresh, as the raw keys
--- of the changed rows: the refresh cuts days in its time zone.
+-- Buckets whose figures changed since the last refresh: the raw keys of
+-- changed leads (the refresh cuts days in its time zone), or the lead of
+-- a changed touch or escalation step (the refresh looks its keys up).
 CREATE TABLE leadflow.rollup_dirty (
 	campaign_id integer,
 	rep_id integer,
-	received_at timestamptz
+	received_at timestamptz,
+	lead_id bigint
 );
 
 COMMENT ON TABLE leadflow.rollup_dirty IS
-'Keys of leads whose rollup bucket must be recomputed; appended to by triggers on leads, touches and escalations, emptied by each refresh.';
+'Marks of rollup buckets to recompute: the keys of a changed lead, or the id of a lead whose touches or escalation steps changed.  Appended to by triggers, emptied by each refresh.';
 
 -- What the rollups were built with; a different time zone rebuilds them.
 CREATE TABLE leadflow.rollup_state (

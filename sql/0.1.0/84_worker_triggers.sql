@@ -82,7 +82,7 @@ $$;
 -- rebuild the rollups in full.
 CREATE FUNCTION leadflow.worker_lead_truncated()
 RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -92,6 +92,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+
+REVOKE ALL ON FUNCTION leadflow.worker_lead_truncated() FROM PUBLIC;
 
 CREATE TRIGGER leadflow_lead_insert_worker
 	AFTER INSERT ON leadflow.lead
@@ -109,7 +111,9 @@ CREATE TRIGGER leadflow_lead_truncate_worker
 	AFTER TRUNCATE ON leadflow.lead
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_truncated();
 
--- Touches and fired escalations count in the rollups of their lead.
+-- Touches and fired escalations count in the rollups of their lead.  They
+-- mark the lead, not its bucket: the refresh looks the bucket up, which
+-- keeps a fired step or a new touch from paying for a lookup of its lead.
 CREATE FUNCTION leadflow.worker_lead_child_changed()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -117,21 +121,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
-		SELECT l.campaign_id, l.rep_id, l.received_at
-		FROM leadflow.lead l
-		WHERE l.lead_id IN (SELECT n.lead_id FROM new_rows n);
+		INSERT INTO leadflow.rollup_dirty (lead_id)
+		SELECT n.lead_id FROM new_rows n;
 	ELSIF TG_OP = 'DELETE' THEN
-		INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
-		SELECT l.campaign_id, l.rep_id, l.received_at
-		FROM leadflow.lead l
-		WHERE l.lead_id IN (SELECT o.lead_id FROM old_rows o);
+		INSERT INTO leadflow.rollup_dirty (lead_id)
+		SELECT o.lead_id FROM old_rows o;
 	ELSE
-		INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
-		SELECT l.campaign_id, l.rep_id, l.received_at
-		FROM leadflow.lead l
-		WHERE l.lead_id IN (SELECT n.lead_id FROM new_rows n
-							UNION SELECT o.lead_id FROM old_rows o);
+		INSERT INTO leadflow.rollup_dirty (lead_id)
+		SELECT n.lead_id FROM new_rows n
+		UNION SELECT o.lead_id FROM old_rows o;
 	END IF;
 	RETURN NULL;
 END
