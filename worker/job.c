@@ -550,7 +550,8 @@ job_warn_failure(const char *target)
 					target ? " for \"" : "", target ? target : "",
 					target ? "\"" : "",
 					job_outcome.error),
-			 errdetail("The job is retried after a back-off; leadflow.worker_status shows its last error.")));
+			 errdetail("The job is retried after a back-off; "
+					   "leadflow.worker_status shows its last error.")));
 }
 
 /*

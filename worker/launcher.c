@@ -446,7 +446,8 @@ launcher_finish(int slotno, LeadflowJob job)
 		ereport(WARNING,
 				(errmsg("leadflow job \"%s\" in database \"%s\" ended without reporting a result",
 						leadflow_job_name(job), NameStr(dbname)),
-				 errdetail("The job worker crashed or was terminated; the job will be retried.")));
+				 errdetail("The job worker crashed or was terminated; "
+						   "the job will be retried.")));
 }
 
 /*
@@ -462,19 +463,20 @@ static bool
 launcher_apply_probe(LeadflowDbSlot *db, LeadflowJobSlot *js, TimestampTz now)
 {
 	LeadflowDbState before = db->state;
+	int64		naptime_ms = leadflow_launcher_naptime * 1000L;
+	int64		retry_ms;
 	int			job;
 
-	db->next_probe = TimestampTzPlusMilliseconds(now,
-												 leadflow_launcher_naptime * 1000L);
+	db->next_probe = TimestampTzPlusMilliseconds(now, naptime_ms);
 	if (js->last_status != LEADFLOW_RUN_OK &&
 		js->last_status != LEADFLOW_RUN_SKIPPED)
 	{
 		/* The probe itself failed: try again after a back-off. */
-		db->next_probe = TimestampTzPlusMilliseconds(now,
-													 leadflow_schedule_backoff(leadflow_launcher_naptime * 1000L,
-																			   js->consecutive_failures,
-																			   LAUNCHER_RETRY_FLOOR_MS,
-																			   LAUNCHER_RETRY_CAP_MS));
+		retry_ms = leadflow_schedule_backoff(naptime_ms,
+											 js->consecutive_failures,
+											 LAUNCHER_RETRY_FLOOR_MS,
+											 LAUNCHER_RETRY_CAP_MS);
+		db->next_probe = TimestampTzPlusMilliseconds(now, retry_ms);
 		return false;
 	}
 
@@ -586,6 +588,7 @@ launcher_scan(void)
 	TimestampTz now = GetCurrentTimestamp();
 	List	   *found;
 	bool		woken;
+	int64		next_ms;
 
 	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);
 	woken = leadflow_shared->wake_requested;
@@ -615,10 +618,10 @@ launcher_scan(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 
-	launcher_next_scan = TimestampTzPlusMilliseconds(0,
-													 leadflow_schedule_next(launcher_scan_anchor / 1000,
-																			leadflow_launcher_naptime * 1000L,
-																			now / 1000));
+	next_ms = leadflow_schedule_next(launcher_scan_anchor / 1000,
+									 leadflow_launcher_naptime * 1000L,
+									 now / 1000);
+	launcher_next_scan = TimestampTzPlusMilliseconds(0, next_ms);
 	if (woken)
 		launcher_scan_anchor = now;
 }
@@ -773,7 +776,8 @@ launcher_reconcile(List *found, TimestampTz now)
 		ereport(LOG,
 				(errmsg("leadflow stopped serving database \"%s\"",
 						(char *) lfirst(lc)),
-				 errdetail("The database was dropped, no longer allows connections, or is not named in leadflow.databases.")));
+				 errdetail("The database was dropped, no longer allows "
+						   "connections, or is not named in leadflow.databases.")));
 	if (full && now - launcher_full_warned >= LAUNCHER_WARN_EVERY_MS * 1000)
 	{
 		launcher_full_warned = now;
@@ -781,7 +785,8 @@ launcher_reconcile(List *found, TimestampTz now)
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("leadflow watches no more than %d databases",
 						leadflow_shared->max_databases),
-				 errhint("Increase leadflow.max_databases, or name the databases to watch in leadflow.databases.")));
+				 errhint("Increase leadflow.max_databases, or name the "
+						 "databases to watch in leadflow.databases.")));
 	}
 }
 
@@ -845,7 +850,8 @@ launcher_check_roles(TimestampTz now)
 					(errmsg("leadflow runs no job in database \"%s\"",
 							NameStr(dbname)),
 					 errdetail("%s", problem),
-					 errhint("Create the role or allow it to log in, or set leadflow.worker_role to a role that can.")));
+					 errhint("Create the role or allow it to log in, or set "
+							 "leadflow.worker_role to a role that can.")));
 		if (log_ready)
 			ereport(LOG,
 					(errmsg("leadflow runs its jobs in database \"%s\" as role \"%s\"",
@@ -1151,5 +1157,6 @@ launcher_warn_no_slot(TimestampTz now)
 			 errmsg("could not start a leadflow job worker: no background worker slot is free"),
 			 errdetail("%d leadflow job workers are running; max_worker_processes is %d.",
 					   launcher_running, max_worker_processes),
-			 errhint("Increase max_worker_processes (this needs a server restart), or lower leadflow.max_job_workers.")));
+			 errhint("Increase max_worker_processes (this needs a server "
+					 "restart), or lower leadflow.max_job_workers.")));
 }

@@ -220,7 +220,8 @@ leadflow_rollup_refresh(bool full, char **message)
 		full = true;
 		if (message)
 			*message = MemoryContextStrdup(caller,
-										   psprintf("rebuilt in full for time zone \"%s\"",
+										   psprintf("rebuilt in full for "
+													"time zone \"%s\"",
 													zone));
 	}
 
@@ -258,9 +259,10 @@ rollup_full(const char *zone)
 
 /*
  * rollup_incremental
- *		Takes the visible marks, turns them into distinct buckets, and
- *		replaces the rows of those buckets.  Returns the number of
- *		buckets.
+ *		Takes the visible marks, turns them into distinct buckets (a mark
+ *		by lead id stands for that lead's bucket now; a lead since deleted
+ *		marked its bucket when it went), and replaces the rows of those
+ *		buckets.  Returns the number of buckets.
  */
 static int64
 rollup_incremental(const char *zone)
@@ -274,9 +276,14 @@ rollup_incremental(const char *zone)
 
 	values[0] = CStringGetTextDatum(zone);
 	rollup_exec("WITH d AS (DELETE FROM leadflow.rollup_dirty "
-				"RETURNING campaign_id, rep_id, received_at), "
+				"RETURNING campaign_id, rep_id, received_at, lead_id), "
+				"k AS (SELECT campaign_id, rep_id, received_at FROM d "
+				"WHERE lead_id IS NULL UNION ALL "
+				"SELECT l.campaign_id, l.rep_id, l.received_at "
+				"FROM leadflow.lead l WHERE l.lead_id IN "
+				"(SELECT lead_id FROM d WHERE lead_id IS NOT NULL)), "
 				"b AS (SELECT DISTINCT (received_at AT TIME ZONE $1)::date "
-				"AS day, campaign_id, rep_id FROM d "
+				"AS day, campaign_id, rep_id FROM k "
 				"WHERE received_at IS NOT NULL) "
 				"SELECT count(*), array_agg(day), array_agg(campaign_id), "
 				"array_agg(rep_id) FROM b",
