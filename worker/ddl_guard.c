@@ -79,7 +79,7 @@ guard_process_utility(PlannedStmt *pstmt, const char *queryString,
 {
 	Oid			dboid = InvalidOid;
 
-	if (leadflow_shared != NULL)
+	if (leadflow_shared != NULL && LEADFLOW_SHARED_LAYOUT_OK())
 		dboid = guard_target(pstmt->utilityStmt);
 	if (OidIsValid(dboid))
 		guard_hold(dboid);

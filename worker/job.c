@@ -116,6 +116,7 @@ leadflow_job_main(Datum main_arg)
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	leadflow_shared_check_layout();
 	before_shmem_exit(job_exit_callback, (Datum) 0);
 	BackgroundWorkerUnblockSignals();
 

@@ -211,6 +211,7 @@ launcher_attach(void)
 	int			job;
 	TimestampTz now = GetCurrentTimestamp();
 
+	leadflow_shared_check_layout();
 	before_shmem_exit(launcher_detach, (Datum) 0);
 
 	launcher_tick_context = AllocSetContextCreate(TopMemoryContext,

@@ -93,6 +93,7 @@ shared_startup_hook(void)
 		leadflow_shared->lock =
 			&(GetNamedLWLockTranche("leadflow"))->lock;
 		leadflow_shared->max_databases = leadflow_max_databases;
+		leadflow_shared->slot_size = sizeof(LeadflowDbSlot);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -111,6 +112,25 @@ leadflow_shared_require(void)
 				 errmsg("leadflow background worker is not running"),
 				 errdetail("The leadflow library was not loaded at server start."),
 				 errhint("Add \"leadflow\" to shared_preload_libraries and restart the server.")));
+	leadflow_shared_check_layout();
+}
+
+/*
+ * leadflow_shared_check_layout
+ *		Raises an error unless this object file sees the database slots
+ *		with the size the segment was created with.  A mismatch means a
+ *		build from mixed object files; nothing may touch the slots then.
+ */
+void
+leadflow_shared_check_layout(void)
+{
+	if (!LEADFLOW_SHARED_LAYOUT_OK())
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("leadflow shared memory layout does not match this build"),
+				 errdetail("Slots were created with %zu bytes, this code expects %zu.",
+						   leadflow_shared->slot_size, sizeof(LeadflowDbSlot)),
+				 errhint("Rebuild leadflow from clean (make clean all), install it and restart the server.")));
 }
 
 /*
@@ -124,7 +144,7 @@ leadflow_wake_launcher(void)
 {
 	Latch	   *latch = NULL;
 
-	if (leadflow_shared == NULL)
+	if (leadflow_shared == NULL || !LEADFLOW_SHARED_LAYOUT_OK())
 		return;
 
 	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);

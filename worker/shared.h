@@ -122,14 +122,24 @@ typedef struct LeadflowShared
 	bool		wake_requested; /* look at databases again now */
 	TimestampTz launcher_started;
 	int			max_databases;
+	Size		slot_size;		/* sizeof(LeadflowDbSlot) when created */
 	LeadflowDbSlot dbs[FLEXIBLE_ARRAY_MEMBER];
 } LeadflowShared;
+
+/*
+ * Every user of the slots checks that it sees them with the size they
+ * were created with: objects compiled against an older shared.h would
+ * otherwise write past the end of the segment.
+ */
+#define LEADFLOW_SHARED_LAYOUT_OK() \
+	(leadflow_shared->slot_size == sizeof(LeadflowDbSlot))
 
 /* NULL unless the library was preloaded. */
 extern LeadflowShared *leadflow_shared;
 
 extern void leadflow_shared_request(void);
 extern void leadflow_shared_require(void);
+extern void leadflow_shared_check_layout(void);
 extern const char *leadflow_job_name(LeadflowJob job);
 extern const char *leadflow_db_state_name(LeadflowDbState state);
 extern const char *leadflow_run_status_name(LeadflowRunStatus status);

@@ -50,6 +50,13 @@ is($node->safe_psql('postgres',
 $node->safe_psql('postgres', 'CREATE EXTENSION leadflow');
 is($node->safe_psql('postgres', 'SELECT leadflow.version()'),
 	'0.1.0', 'version() works without preloading');
+my ($ret, $stdout, $stderr) =
+  $node->psql('postgres', 'SELECT * FROM leadflow.worker_status');
+like($stderr,
+	qr/leadflow background worker is not running.*HINT:  Add "leadflow" to shared_preload_libraries/s,
+	'the status view says why it has nothing to show, and what to do');
+is($node->safe_psql('postgres', 'SELECT leadflow.run_escalations()'),
+	'0', 'manual runs work without preloading');
 
 $node->stop;
 done_testing();
