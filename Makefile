@@ -20,7 +20,8 @@ PURE_SRCS = \
 	extension/business_time.c \
 	extension/email.c \
 	extension/phone.cpp \
-	extension/score_math.c
+	extension/score_math.c \
+	extension/utf8.c
 PURE_OBJS = $(addsuffix .o,$(basename $(wildcard $(PURE_SRCS))))
 
 # Everything else in extension/ and worker/ is server code.

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "email.h"
+#include "utf8.h"
 
 #define EMAIL_MAX_LOCAL 64
 #define EMAIL_MAX_DOMAIN 253
@@ -69,42 +70,12 @@ email_space_length(const unsigned char *p, size_t n)
 static size_t
 email_utf8_length(const unsigned char *p, size_t n)
 {
-	size_t		need;
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
+	size_t		seq = leadflow_utf8_sequence(p, n);
 
-	if (p[0] == 0xC2)
-	{
-		need = 2;
-		lo = 0xA0;
-	}
-	else if (p[0] >= 0xC3 && p[0] <= 0xDF)
-		need = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-	{
-		need = 3;
-		if (p[0] == 0xE0)
-			lo = 0xA0;
-		else if (p[0] == 0xED)
-			hi = 0x9F;
-	}
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-	{
-		need = 4;
-		if (p[0] == 0xF0)
-			lo = 0x90;
-		else if (p[0] == 0xF4)
-			hi = 0x8F;
-	}
-	else
+	/* U+0080..U+009F are C1 control characters. */
+	if (seq == 2 && p[0] == 0xC2 && p[1] < 0xA0)
 		return 0;
-
-	if (n < need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < need; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return need;
+	return seq;
 }
 
 /*

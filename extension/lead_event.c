@@ -325,7 +325,7 @@ leadflow_lead_after(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"lead_after\" must be fired AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW")));
+				 errmsg("function \"lead_after\" must be an AFTER row trigger")));
 
 	/* A deleted lead leaves no events, but must leave the close counts. */
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))

@@ -44,6 +44,7 @@
 #include <string>
 
 #include "phone.h"
+#include "utf8.h"
 
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
@@ -151,49 +152,6 @@ static const PhoneVnRule phone_vn_area[] = {
 #define PHONE_LENGTHOF(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * phone_utf8_sequence
- *		Length of the well-formed UTF-8 sequence of two to four bytes that
- *		starts at p (n bytes available), or 0 when there is none: stray
- *		continuation bytes, overlong forms, surrogates and code points past
- *		U+10FFFF all count as ill-formed.
- */
-static size_t
-phone_utf8_sequence(const unsigned char *p, size_t n)
-{
-	size_t		need;
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xBF;
-
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		need = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-	{
-		need = 3;
-		if (p[0] == 0xE0)
-			lo = 0xA0;
-		else if (p[0] == 0xED)
-			hi = 0x9F;
-	}
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-	{
-		need = 4;
-		if (p[0] == 0xF0)
-			lo = 0x90;
-		else if (p[0] == 0xF4)
-			hi = 0x8F;
-	}
-	else
-		return 0;
-
-	if (n < need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < need; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return need;
-}
-
-/*
  * phone_sanitize
  *		Copies raw into *text for libphonenumber, turning control bytes and
  *		every byte of an ill-formed UTF-8 sequence into a space: a stray
@@ -224,7 +182,7 @@ phone_sanitize(const char *raw, size_t len, std::string *text)
 			continue;
 		}
 
-		seq = phone_utf8_sequence(p + i, len - i);
+		seq = leadflow_utf8_sequence(p + i, len - i);
 		if (seq == 0)
 		{
 			text->push_back(' ');

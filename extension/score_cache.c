@@ -8,7 +8,7 @@
  * Lifetime and invalidation.  Each backend holds the active rules and all
  * close counts in two memory contexts under CacheMemoryContext.  Both
  * tables carry an AFTER ... FOR EACH STATEMENT trigger,
- * leadflow.score_invalidate(), that queues a relcache invalidation for the
+ * leadflow.config_changed(), that queues a relcache invalidation for the
  * table; it reaches this backend at the next command boundary and every
  * other backend when the transaction commits (and is undone locally if it
  * aborts).  A relcache callback registered on first use then marks the
@@ -65,7 +65,6 @@
 #include "score.h"
 #include "score_cache.h"
 
-PG_FUNCTION_INFO_V1(leadflow_score_invalidate);
 PG_FUNCTION_INFO_V1(leadflow_score_rebuild_close_stats);
 PG_FUNCTION_INFO_V1(leadflow_score_count_close_sql);
 
@@ -596,29 +595,6 @@ leadflow_score_count_close(const char *channel, int32 campaign_id, bool won,
 			 SPI_result_code_string(rc));
 	SPI_finish();
 	leadflow_restore_user(&saved);
-}
-
-/*
- * leadflow_score_invalidate
- *		AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE FOR EACH STATEMENT
- *		trigger on score_rule and close_stats: queues a relcache
- *		invalidation of the table, which makes every backend reload its
- *		cache of it once the change is visible to it.
- */
-Datum
-leadflow_score_invalidate(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"score_invalidate\" must be an AFTER statement trigger")));
-
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	return PointerGetDatum(NULL);
 }
 
 /*

@@ -472,7 +472,7 @@ leadflow_touch_after(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"touch_after\" must be fired AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW")));
+				 errmsg("function \"touch_after\" must be an AFTER row trigger")));
 
 	rel = trigdata->tg_relation;
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))

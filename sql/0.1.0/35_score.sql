@@ -77,23 +77,15 @@ AS 'MODULE_PATHNAME', 'leadflow_score_rule_check';
 COMMENT ON FUNCTION leadflow.score_rule_check() IS
 'BEFORE INSERT OR UPDATE row trigger on leadflow.score_rule: refuses a rule whose value does not fit its operator.';
 
-CREATE FUNCTION leadflow.score_invalidate()
-RETURNS trigger
-LANGUAGE c
-AS 'MODULE_PATHNAME', 'leadflow_score_invalidate';
-
-COMMENT ON FUNCTION leadflow.score_invalidate() IS
-'AFTER statement trigger on leadflow.score_rule and leadflow.close_stats: makes every session reload its cached copy of the table once the change is visible to it.';
-
 CREATE TRIGGER leadflow_score_rule_check
 	BEFORE INSERT OR UPDATE ON leadflow.score_rule
 	FOR EACH ROW EXECUTE FUNCTION leadflow.score_rule_check();
 CREATE TRIGGER leadflow_score_rule_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.score_rule
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.score_invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
 CREATE TRIGGER leadflow_close_stats_invalidate
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.close_stats
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.score_invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
 
 -- Caches must follow every change, also one applied by logical replication
 -- or under session_replication_role = replica.

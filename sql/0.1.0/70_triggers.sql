@@ -1,6 +1,7 @@
 
 -- sql/0.1.0/70_triggers.sql: the write-time triggers on leads and touches,
--- and cache invalidation on the configuration tables they read.
+-- and cache invalidation on the configuration tables they read (the
+-- function leadflow.config_changed() is in 05_cache.sql).
 
 CREATE FUNCTION leadflow.lead_before()
 RETURNS trigger LANGUAGE c
@@ -18,10 +19,6 @@ CREATE FUNCTION leadflow.touch_after()
 RETURNS trigger LANGUAGE c
 AS 'MODULE_PATHNAME', 'leadflow_touch_after';
 
-CREATE FUNCTION leadflow.config_changed()
-RETURNS trigger LANGUAGE c
-AS 'MODULE_PATHNAME', 'leadflow_config_changed';
-
 COMMENT ON FUNCTION leadflow.lead_before() IS
 'Normalises contacts, finds duplicates, scores, starts the SLA clock and records stage entry times of a lead being written.';
 COMMENT ON FUNCTION leadflow.lead_after() IS
@@ -30,8 +27,6 @@ COMMENT ON FUNCTION leadflow.touch_before() IS
 'Locks the touched lead and flags touches stamped before its arrival.';
 COMMENT ON FUNCTION leadflow.touch_after() IS
 'Recomputes the lead''s first response, latency, SLA verdict and reach from its touches.';
-COMMENT ON FUNCTION leadflow.config_changed() IS
-'Tells every session that its cached copy of a configuration table is stale.';
 
 CREATE TRIGGER leadflow_lead_before
 	BEFORE INSERT OR UPDATE ON leadflow.lead

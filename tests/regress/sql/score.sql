@@ -459,7 +459,7 @@ CREATE TRIGGER score_misuse_check AFTER INSERT ON score_misuse
 INSERT INTO score_misuse VALUES (1);
 DROP TRIGGER score_misuse_check ON score_misuse;
 CREATE TRIGGER score_misuse_inval BEFORE INSERT ON score_misuse
-	FOR EACH ROW EXECUTE FUNCTION leadflow.score_invalidate();
+	FOR EACH ROW EXECUTE FUNCTION leadflow.config_changed();
 INSERT INTO score_misuse VALUES (1);
 DROP TABLE score_misuse;
 
