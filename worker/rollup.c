@@ -12,8 +12,10 @@
  * itself when leadflow.rollup_time_zone no longer matches the zone the
  * rollups were cut in.  Both compute the figures with one shared list of
  * aggregates over one shared list of per-lead columns, so an incremental
- * refresh always equals a full one.  A mark committed while a refresh
- * runs stays for the next refresh.
+ * refresh always equals a full one.  The figures read lead rows only
+ * (touches count through the lead columns their triggers keep), so the
+ * triggers on leads are the only ones that mark.  A mark committed while
+ * a refresh runs stays for the next refresh.
  *
  * Concurrency: a refresh holds SHARE ROW EXCLUSIVE on rollup_daily, so two
  * refreshes (the worker and a manual call) take turns while readers go
@@ -47,8 +49,7 @@ PG_FUNCTION_INFO_V1(leadflow_refresh_metrics);
 	"closed_price, closed_timing, closed_unresponsive, closed_unknown, " \
 	"sla_governed, sla_met, sla_missed, latency_count, " \
 	"latency_business_s_sum, latency_wall_s_sum, latencies_business_s, " \
-	"attempts_before_reach_sum, outbound_touches_sum, touches, " \
-	"score_sum, scored, warned, reminded, manager_alerted, reassigned"
+	"attempts_before_reach_sum, outbound_touches_sum, score_sum, scored"
 
 /* The per-lead columns the figures are computed from (alias l). */
 #define ROLLUP_LEAD_COLUMNS \
@@ -95,66 +96,37 @@ PG_FUNCTION_INFO_V1(leadflow_refresh_metrics);
 	"FILTER (WHERE x.response_business_s IS NOT NULL), " \
 	"sum(x.attempts_before_reach) FILTER (WHERE x.reached_at IS NOT NULL), " \
 	"sum(x.outbound_touches), " \
-	"sum(x.touches), " \
 	"sum(x.score), " \
-	"count(x.score), " \
-	"count(*) FILTER (WHERE x.warned), " \
-	"count(*) FILTER (WHERE x.reminded), " \
-	"count(*) FILTER (WHERE x.manager_alerted), " \
-	"count(*) FILTER (WHERE x.reassigned)"
+	"count(x.score)"
 
-/* Escalation flags of one lead from its ledger rows (alias e). */
-#define ROLLUP_ESCALATION_FLAGS \
-	"coalesce(bool_or(e.action = 'warn'), false) AS warned, " \
-	"coalesce(bool_or(e.action = 'remind_rep'), false) AS reminded, " \
-	"coalesce(bool_or(e.action = 'alert_manager'), false) " \
-	"AS manager_alerted, " \
-	"coalesce(bool_or(e.action = 'reassign' AND e.outcome = 'reassigned'), " \
-	"false) AS reassigned"
-
-/*
- * Everything, grouped by the day in time zone $1.  Touches and escalations
- * are aggregated per lead first, so that the full run joins instead of
- * probing the indexes five million times.
- */
+/* Everything, grouped by the day in time zone $1. */
 #define ROLLUP_FULL_SQL \
 	"INSERT INTO leadflow.rollup_daily (" ROLLUP_COLUMNS ") " \
 	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
 	"x.rep_id, x.channel, " ROLLUP_AGGREGATES " " \
-	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", coalesce(t.n, 0) AS touches, " \
-	"coalesce(f.warned, false) AS warned, " \
-	"coalesce(f.reminded, false) AS reminded, " \
-	"coalesce(f.manager_alerted, false) AS manager_alerted, " \
-	"coalesce(f.reassigned, false) AS reassigned " \
-	"FROM leadflow.lead l " \
-	"LEFT JOIN (SELECT lead_id, count(*) AS n FROM leadflow.touch " \
-	"GROUP BY lead_id) t ON t.lead_id = l.lead_id " \
-	"LEFT JOIN (SELECT e.lead_id, " ROLLUP_ESCALATION_FLAGS " " \
-	"FROM leadflow.escalation e GROUP BY e.lead_id) f " \
-	"ON f.lead_id = l.lead_id) x " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS " FROM leadflow.lead l) x " \
 	"GROUP BY 1, 2, 3, 4"
 
 /*
  * The buckets ($2 days, $3 campaigns, $4 reps; NULL is a key like any
  * other), each from its own leads: found through lead_rollup_bucket_idx
- * with a window around the day wide enough for any UTC offset, then cut
- * exactly by the day in time zone $1.
+ * between the local midnights that open and close the day, widened by
+ * three hours on each side so that no daylight-saving rule can leave a
+ * lead out, then cut exactly by the day in time zone $1.
  */
 #define ROLLUP_BUCKETS_SQL \
 	"INSERT INTO leadflow.rollup_daily (" ROLLUP_COLUMNS ") " \
 	"SELECT b.day, b.campaign_id, b.rep_id, x.channel, " ROLLUP_AGGREGATES " " \
 	"FROM unnest($2::date[], $3::int[], $4::int[]) " \
 	"AS b(day, campaign_id, rep_id) " \
-	"CROSS JOIN LATERAL (SELECT " ROLLUP_LEAD_COLUMNS ", " \
-	"(SELECT count(*) FROM leadflow.touch t " \
-	"WHERE t.lead_id = l.lead_id) AS touches, f.* " \
+	"CROSS JOIN LATERAL (SELECT " ROLLUP_LEAD_COLUMNS " " \
 	"FROM leadflow.lead l " \
-	"CROSS JOIN LATERAL (SELECT " ROLLUP_ESCALATION_FLAGS " " \
-	"FROM leadflow.escalation e WHERE e.lead_id = l.lead_id) f " \
 	"WHERE coalesce(l.campaign_id, 0) = coalesce(b.campaign_id, 0) " \
 	"AND coalesce(l.rep_id, 0) = coalesce(b.rep_id, 0) " \
-	"AND l.received_at >= (b.day - 1)::timestamp AT TIME ZONE 'UTC' " \
-	"AND l.received_at < (b.day + 2)::timestamp AT TIME ZONE 'UTC' " \
+	"AND l.received_at >= (b.day::timestamp AT TIME ZONE $1) " \
+	"- interval '3 hours' " \
+	"AND l.received_at < ((b.day + 1)::timestamp AT TIME ZONE $1) " \
+	"+ interval '3 hours' " \
 	"AND (l.received_at AT TIME ZONE $1)::date = b.day " \
 	"AND l.campaign_id IS NOT DISTINCT FROM b.campaign_id " \
 	"AND l.rep_id IS NOT DISTINCT FROM b.rep_id) x " \
@@ -259,10 +231,9 @@ rollup_full(const char *zone)
 
 /*
  * rollup_incremental
- *		Takes the visible marks, turns them into distinct buckets (a mark
- *		by lead id stands for that lead's bucket now; a lead since deleted
- *		marked its bucket when it went), and replaces the rows of those
- *		buckets.  Returns the number of buckets.
+ *		Takes the visible marks, turns them into distinct buckets, and
+ *		replaces the rows of those buckets.  Returns the number of
+ *		buckets.
  */
 static int64
 rollup_incremental(const char *zone)
@@ -276,14 +247,9 @@ rollup_incremental(const char *zone)
 
 	values[0] = CStringGetTextDatum(zone);
 	rollup_exec("WITH d AS (DELETE FROM leadflow.rollup_dirty "
-				"RETURNING campaign_id, rep_id, received_at, lead_id), "
-				"k AS (SELECT campaign_id, rep_id, received_at FROM d "
-				"WHERE lead_id IS NULL UNION ALL "
-				"SELECT l.campaign_id, l.rep_id, l.received_at "
-				"FROM leadflow.lead l WHERE l.lead_id IN "
-				"(SELECT lead_id FROM d WHERE lead_id IS NOT NULL)), "
+				"RETURNING campaign_id, rep_id, received_at), "
 				"b AS (SELECT DISTINCT (received_at AT TIME ZONE $1)::date "
-				"AS day, campaign_id, rep_id FROM k "
+				"AS day, campaign_id, rep_id FROM d "
 				"WHERE received_at IS NOT NULL) "
 				"SELECT count(*), array_agg(day), array_agg(campaign_id), "
 				"array_agg(rep_id) FROM b",

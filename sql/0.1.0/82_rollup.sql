@@ -34,13 +34,8 @@ CREATE TABLE leadflow.rollup_daily (
 	latencies_business_s double precision[],
 	attempts_before_reach_sum bigint,
 	outbound_touches_sum bigint,
-	touches bigint NOT NULL,
 	score_sum bigint,
 	scored bigint NOT NULL,
-	warned bigint NOT NULL,
-	reminded bigint NOT NULL,
-	manager_alerted bigint NOT NULL,
-	reassigned bigint NOT NULL,
 	CONSTRAINT rollup_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, campaign_id, rep_id, channel)
 );
@@ -51,7 +46,7 @@ CREATE INDEX rollup_daily_lookup_idx ON leadflow.rollup_daily
 	(day, (coalesce(campaign_id, 0)), (coalesce(rep_id, 0)));
 
 COMMENT ON TABLE leadflow.rollup_daily IS
-'Lead figures per day of arrival, campaign, rep and channel, brought up to date by the background worker every leadflow.refresh_interval (or by leadflow.refresh_metrics()).  Always equal to a full recomputation from the leads at the time of the refresh.  Rates: divide by unique_leads (marketing figures) or by leads (rep figures).';
+'Lead figures per day of arrival, campaign, rep and channel, brought up to date by the background worker every leadflow.refresh_interval (or by leadflow.refresh_metrics()).  Computed from the lead rows alone (touches count through the lead columns that leadflow keeps from them), and always equal to a full recomputation from the leads at the time of the refresh.  Rates: divide by unique_leads (marketing figures) or by leads (rep figures).  Escalations are counted by leadflow.escalation_daily.';
 COMMENT ON COLUMN leadflow.rollup_daily.day IS
 'Day of arrival (received_at) in the time zone leadflow.rollup_time_zone (default UTC).';
 COMMENT ON COLUMN leadflow.rollup_daily.rep_id IS
@@ -91,32 +86,20 @@ COMMENT ON COLUMN leadflow.rollup_daily.attempts_before_reach_sum IS
 'Sum over reached leads of the outbound touches up to and including the one that reached them.';
 COMMENT ON COLUMN leadflow.rollup_daily.outbound_touches_sum IS
 'Sum of the leads'' outbound touches.';
-COMMENT ON COLUMN leadflow.rollup_daily.touches IS
-'Touches of the leads, all kinds and directions.';
 COMMENT ON COLUMN leadflow.rollup_daily.score_sum IS
 'Sum of the leads'' scores; divide by scored for the mean score.';
 COMMENT ON COLUMN leadflow.rollup_daily.scored IS 'Leads with a score.';
-COMMENT ON COLUMN leadflow.rollup_daily.warned IS
-'Leads that got the pre-breach warning.';
-COMMENT ON COLUMN leadflow.rollup_daily.reminded IS
-'Leads whose rep was reminded by an escalation step.';
-COMMENT ON COLUMN leadflow.rollup_daily.manager_alerted IS
-'Leads whose rep''s manager was alerted by an escalation step.';
-COMMENT ON COLUMN leadflow.rollup_daily.reassigned IS
-'Leads that a reassign step moved to another rep.';
 
--- Buckets whose figures changed since the last refresh: the raw keys of
--- changed leads (the refresh cuts days in its time zone), or the lead of
--- a changed touch or escalation step (the refresh looks its keys up).
+-- Buckets whose figures changed since the last refresh, as the raw keys
+-- of the changed leads: the refresh cuts days in its time zone.
 CREATE TABLE leadflow.rollup_dirty (
 	campaign_id integer,
 	rep_id integer,
-	received_at timestamptz,
-	lead_id bigint
+	received_at timestamptz
 );
 
 COMMENT ON TABLE leadflow.rollup_dirty IS
-'Marks of rollup buckets to recompute: the keys of a changed lead, or the id of a lead whose touches or escalation steps changed.  Appended to by triggers, emptied by each refresh.';
+'Keys of leads whose rollup bucket must be recomputed (before and after a change); appended to by triggers on leadflow.lead, emptied by each refresh.';
 
 -- What the rollups were built with; a different time zone rebuilds them.
 CREATE TABLE leadflow.rollup_state (
@@ -130,6 +113,22 @@ INSERT INTO leadflow.rollup_state DEFAULT VALUES;
 
 COMMENT ON TABLE leadflow.rollup_state IS
 'One row: the time zone the rollups are cut in, and when they were last rebuilt in full and last refreshed.';
+
+-- Escalations by the day they fired: a live view over the ledger, which
+-- its index on fired_at keeps cheap for any period.
+CREATE VIEW leadflow.escalation_daily AS
+	SELECT (e.fired_at AT TIME ZONE coalesce(
+			pg_catalog.current_setting('leadflow.rollup_time_zone', true),
+			'UTC'))::date AS day,
+		   e.rep_id, e.manager_id, e.step, e.action,
+		   pg_catalog.count(*) AS fired,
+		   pg_catalog.count(*) FILTER (WHERE e.outcome = 'reassigned')
+			AS reassigned
+	FROM leadflow.escalation e
+	GROUP BY 1, 2, 3, 4, 5;
+
+COMMENT ON VIEW leadflow.escalation_daily IS
+'Escalation steps fired per day (in leadflow.rollup_time_zone), rep who held the lead, manager, step and action; reassigned counts reassign steps that found a new rep.';
 
 CREATE INDEX lead_rollup_bucket_idx ON leadflow.lead
 	((coalesce(campaign_id, 0)), (coalesce(rep_id, 0)), received_at);

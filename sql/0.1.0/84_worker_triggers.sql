@@ -1,6 +1,8 @@
 -- sql/0.1.0/84_worker_triggers.sql: statement triggers that tell the
 -- background worker what changed: the escalation queue and the rollup
--- buckets.  One trigger per table and event, since a trigger with
+-- buckets.  The rollups are computed from lead rows alone, so only
+-- changes to leads mark them; touches reach them through the lead
+-- columns the touch triggers keep.  One trigger per table and event, since a trigger with
 -- transition tables fires for one event only; each does its work in set
 -- form over the transition tables, whatever the number of rows.
 
@@ -110,52 +112,3 @@ CREATE TRIGGER leadflow_lead_delete_worker
 CREATE TRIGGER leadflow_lead_truncate_worker
 	AFTER TRUNCATE ON leadflow.lead
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_truncated();
-
--- Touches and fired escalations count in the rollups of their lead.  They
--- mark the lead, not its bucket: the refresh looks the bucket up, which
--- keeps a fired step or a new touch from paying for a lookup of its lead.
-CREATE FUNCTION leadflow.worker_lead_child_changed()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF TG_OP = 'INSERT' THEN
-		INSERT INTO leadflow.rollup_dirty (lead_id)
-		SELECT n.lead_id FROM new_rows n;
-	ELSIF TG_OP = 'DELETE' THEN
-		INSERT INTO leadflow.rollup_dirty (lead_id)
-		SELECT o.lead_id FROM old_rows o;
-	ELSE
-		INSERT INTO leadflow.rollup_dirty (lead_id)
-		SELECT n.lead_id FROM new_rows n
-		UNION SELECT o.lead_id FROM old_rows o;
-	END IF;
-	RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER leadflow_touch_insert_worker
-	AFTER INSERT ON leadflow.touch
-	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
-CREATE TRIGGER leadflow_touch_update_worker
-	AFTER UPDATE ON leadflow.touch
-	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
-CREATE TRIGGER leadflow_touch_delete_worker
-	AFTER DELETE ON leadflow.touch
-	REFERENCING OLD TABLE AS old_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
-CREATE TRIGGER leadflow_escalation_insert_worker
-	AFTER INSERT ON leadflow.escalation
-	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
-CREATE TRIGGER leadflow_escalation_update_worker
-	AFTER UPDATE ON leadflow.escalation
-	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();
-CREATE TRIGGER leadflow_escalation_delete_worker
-	AFTER DELETE ON leadflow.escalation
-	REFERENCING OLD TABLE AS old_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_child_changed();

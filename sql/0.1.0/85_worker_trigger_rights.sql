@@ -7,9 +7,7 @@
 ALTER FUNCTION leadflow.worker_lead_inserted() SECURITY DEFINER;
 ALTER FUNCTION leadflow.worker_lead_updated() SECURITY DEFINER;
 ALTER FUNCTION leadflow.worker_lead_deleted() SECURITY DEFINER;
-ALTER FUNCTION leadflow.worker_lead_child_changed() SECURITY DEFINER;
 
 REVOKE ALL ON FUNCTION leadflow.worker_lead_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION leadflow.worker_lead_updated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION leadflow.worker_lead_deleted() FROM PUBLIC;
-REVOKE ALL ON FUNCTION leadflow.worker_lead_child_changed() FROM PUBLIC;

@@ -65,29 +65,9 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 	sum(x.attempts_before_reach) FILTER (WHERE x.reached_at IS NOT NULL)
 		AS attempts,
 	sum(x.outbound_touches) AS outbound,
-	sum(x.touches) AS touches,
 	sum(x.score) AS score_sum,
-	count(x.score) AS scored,
-	count(*) FILTER (WHERE x.warned) AS warned,
-	count(*) FILTER (WHERE x.reminded) AS reminded,
-	count(*) FILTER (WHERE x.alerted) AS alerted,
-	count(*) FILTER (WHERE x.reassigned) AS reassigned
-FROM (SELECT l.*, coalesce(t.n, 0) AS touches,
-		coalesce(e.warned, false) AS warned,
-		coalesce(e.reminded, false) AS reminded,
-		coalesce(e.alerted, false) AS alerted,
-		coalesce(e.reassigned, false) AS reassigned
-	  FROM leadflow.lead l
-	  LEFT JOIN (SELECT lead_id, count(*) AS n FROM leadflow.touch
-				 GROUP BY lead_id) t ON t.lead_id = l.lead_id
-	  LEFT JOIN (SELECT lead_id,
-			bool_or(action = 'warn') AS warned,
-			bool_or(action = 'remind_rep') AS reminded,
-			bool_or(action = 'alert_manager') AS alerted,
-			bool_or(action = 'reassign' AND outcome = 'reassigned')
-				AS reassigned
-		  FROM leadflow.escalation GROUP BY lead_id) e
-		ON e.lead_id = l.lead_id) x
+	count(x.score) AS scored
+FROM leadflow.lead x
 GROUP BY 1, 2, 3, 4;
 CREATE UNIQUE INDEX bench_rollup_key ON bench_rollup
 	(day, campaign_id, rep_id, channel) NULLS NOT DISTINCT;

@@ -116,20 +116,19 @@ SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
 	count(*) FILTER (WHERE duplicate_of IS NULL) AS unique_leads,
 	count(first_response_at) AS responded,
 	sum(outbound_touches) AS outbound,
-	sum((SELECT count(*) FROM leadflow.touch t
-		 WHERE t.lead_id = l.lead_id)) AS touches,
+	count(reached_at) FILTER (WHERE duplicate_of IS NULL) AS reached,
 	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won
 FROM leadflow.lead l GROUP BY 1, 2, 3, 4
 EOS
 my $compare = <<'EOS';
 SELECT count(*) FROM (
 	(SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
-		responded, outbound_touches_sum, touches, won
+		responded, outbound_touches_sum, reached, won
 	 FROM leadflow.rollup_daily EXCEPT ALL (%s))
 	UNION ALL
 	((%s) EXCEPT ALL
 	 SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
-		responded, outbound_touches_sum, touches, won
+		responded, outbound_touches_sum, reached, won
 	 FROM leadflow.rollup_daily)) d
 EOS
 my $writes = <<'EOS';
