@@ -2,20 +2,23 @@
  *
  * worker/rollup.c
  *		The refresh job: brings leadflow.rollup_daily up to date from the
- *		buckets that triggers marked in leadflow.rollup_dirty, and
+ *		changes that triggers logged in leadflow.rollup_delta, and
  *		leadflow.refresh_metrics(), which does the same by hand.
  *
- * An incremental refresh takes the marks it can see (deleting them),
- * cuts them into (day, campaign, rep) buckets in the rollup time zone,
- * deletes those buckets' rows and computes them again from their leads.
- * A full refresh recomputes everything; it happens by request, and by
- * itself when leadflow.rollup_time_zone no longer matches the zone the
- * rollups were cut in.  Both compute the figures with one shared list of
- * aggregates over one shared list of per-lead columns, so an incremental
- * refresh always equals a full one.  The figures read lead rows only
- * (touches count through the lead columns their triggers keep), so the
- * triggers on leads are the only ones that mark.  A mark committed while
- * a refresh runs stays for the next refresh.
+ * The rollups are a sum over lead rows: every figure is a count or a sum
+ * of what one lead contributes (and one sorted list of latencies, a
+ * multiset union).  The triggers on leads log, for every change, the
+ * lead's old row with weight -1 and its new row with weight +1.  An
+ * incremental refresh takes the logged rows it can see, adds up their
+ * weighted contributions per bucket (day in the rollup time zone,
+ * campaign, rep, channel) and adds them to the buckets' rows, in one
+ * statement and so in one snapshot: the rollups then equal a full
+ * recomputation as of that snapshot, and the work follows the number of
+ * changes, not of leads.  A full refresh recomputes everything from the
+ * leads with the same aggregates (weight 1) and drops the log, all in one
+ * snapshot too; it happens by request, and by itself when
+ * leadflow.rollup_time_zone no longer matches the zone the rollups were
+ * cut in (or after TRUNCATE or a restore).
  *
  * Concurrency: a refresh holds SHARE ROW EXCLUSIVE on rollup_daily, so two
  * refreshes (the worker and a manual call) take turns while readers go
@@ -31,6 +34,7 @@
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -40,42 +44,42 @@
 
 PG_FUNCTION_INFO_V1(leadflow_refresh_metrics);
 
-/* The rollup's columns, in table order. */
-#define ROLLUP_COLUMNS \
-	"day, campaign_id, rep_id, channel, leads, unique_leads, responded, " \
-	"reached, potential, hot, won, lost, disqualified, " \
-	"closed_wrong_target, closed_invalid_contact, closed_duplicate, " \
-	"closed_no_need, closed_spam, closed_lost_to_competitor, " \
-	"closed_price, closed_timing, closed_unresponsive, closed_unknown, " \
-	"sla_governed, sla_met, sla_missed, latency_count, " \
-	"latency_business_s_sum, latency_wall_s_sum, latencies_business_s, " \
-	"attempts_before_reach_sum, outbound_touches_sum, score_sum, scored"
+/* The bucket key, then the additive figures, then the latency list. */
+#define ROLLUP_KEYS "day, campaign_id, rep_id, channel"
 
-/* The per-lead columns the figures are computed from (alias l). */
-#define ROLLUP_LEAD_COLUMNS \
-	"l.lead_id, l.received_at, l.campaign_id, l.rep_id, l.channel, " \
-	"l.duplicate_of, l.first_response_at, l.reached_at, l.potential_at, " \
-	"l.hot_at, l.won_at, l.stage, l.close_reason, l.sla_due_at, " \
-	"l.sla_met, l.response_business_s, l.response_wall_s, " \
-	"l.attempts_before_reach, l.outbound_touches, l.score"
+static const char *const rollup_additive[] = {
+	"leads", "unique_leads", "responded", "reached", "potential", "hot",
+	"won", "lost", "disqualified", "closed_wrong_target",
+	"closed_invalid_contact", "closed_duplicate", "closed_no_need",
+	"closed_spam", "closed_lost_to_competitor", "closed_price",
+	"closed_timing", "closed_unresponsive", "closed_unknown",
+	"sla_governed", "sla_met", "sla_missed", "latency_count",
+	"latency_business_s_sum", "latency_wall_s_sum",
+	"attempts_before_reach_sum", "outbound_touches_sum", "score_sum",
+	"scored"
+};
 
+#define ROLLUP_NADDITIVE lengthof(rollup_additive)
+
+/* What one lead contributes, as columns of rows x with weight x.w. */
+#define ROLLUP_COUNT(cond) \
+	"coalesce(sum(x.w) FILTER (WHERE " cond "), 0)"
 #define ROLLUP_UNIQUE "x.duplicate_of IS NULL"
-#define ROLLUP_REASON(r) \
-	"count(*) FILTER (WHERE x.close_reason = '" r "'), "
+#define ROLLUP_REASON(r) ROLLUP_COUNT("x.close_reason = '" r "'") ", "
 
-/* The figures of one bucket, over rows x of the per-lead columns. */
+/* The additive figures, in the order of rollup_additive. */
 #define ROLLUP_AGGREGATES \
-	"count(*), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE "), " \
-	"count(x.first_response_at), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE " AND x.reached_at IS NOT NULL), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE " AND " \
-	"coalesce(x.potential_at, x.hot_at, x.won_at) IS NOT NULL), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE " AND " \
-	"coalesce(x.hot_at, x.won_at) IS NOT NULL), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE " AND x.stage = 'won'), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE " AND x.stage = 'lost'), " \
-	"count(*) FILTER (WHERE " ROLLUP_UNIQUE " AND x.stage = 'disqualified'), " \
+	"coalesce(sum(x.w), 0), " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE) ", " \
+	ROLLUP_COUNT("x.first_response_at IS NOT NULL") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.reached_at IS NOT NULL") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND " \
+				 "coalesce(x.potential_at, x.hot_at, x.won_at) IS NOT NULL") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND " \
+				 "coalesce(x.hot_at, x.won_at) IS NOT NULL") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.stage = 'won'") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.stage = 'lost'") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.stage = 'disqualified'") ", " \
 	ROLLUP_REASON("wrong_target") \
 	ROLLUP_REASON("invalid_contact") \
 	ROLLUP_REASON("duplicate") \
@@ -86,81 +90,138 @@ PG_FUNCTION_INFO_V1(leadflow_refresh_metrics);
 	ROLLUP_REASON("timing") \
 	ROLLUP_REASON("unresponsive") \
 	ROLLUP_REASON("unknown") \
-	"count(x.sla_due_at), " \
-	"count(*) FILTER (WHERE x.sla_met), " \
-	"count(*) FILTER (WHERE NOT x.sla_met), " \
-	"count(x.response_business_s), " \
-	"sum(x.response_business_s::numeric), " \
-	"sum(x.response_wall_s::numeric), " \
-	"array_agg(x.response_business_s ORDER BY x.response_business_s) " \
-	"FILTER (WHERE x.response_business_s IS NOT NULL), " \
-	"sum(x.attempts_before_reach) FILTER (WHERE x.reached_at IS NOT NULL), " \
-	"sum(x.outbound_touches), " \
-	"sum(x.score), " \
-	"count(x.score)"
+	ROLLUP_COUNT("x.sla_due_at IS NOT NULL") ", " \
+	ROLLUP_COUNT("x.sla_met") ", " \
+	ROLLUP_COUNT("NOT x.sla_met") ", " \
+	ROLLUP_COUNT("x.response_business_s IS NOT NULL") ", " \
+	"coalesce(sum(x.w * x.response_business_s::numeric), 0), " \
+	"coalesce(sum(x.w * x.response_wall_s::numeric), 0), " \
+	"coalesce(sum(x.w * x.attempts_before_reach) " \
+	"FILTER (WHERE x.reached_at IS NOT NULL), 0), " \
+	"coalesce(sum(x.w * x.outbound_touches), 0), " \
+	"coalesce(sum(x.w * x.score), 0), " \
+	ROLLUP_COUNT("x.score IS NOT NULL")
 
-/* Everything, grouped by the day in time zone $1. */
+/* The lead columns the figures read; the delta log has the same. */
+#define ROLLUP_LEAD_COLUMNS \
+	"received_at, campaign_id, rep_id, channel, duplicate_of, " \
+	"first_response_at, reached_at, potential_at, hot_at, won_at, stage, " \
+	"close_reason, sla_due_at, sla_met, response_business_s, " \
+	"response_wall_s, attempts_before_reach, outbound_touches, score"
+
+/* Everything from the leads, grouped by the day in time zone $1. */
 #define ROLLUP_FULL_SQL \
-	"INSERT INTO leadflow.rollup_daily (" ROLLUP_COLUMNS ") " \
+	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, " \
+	"latencies_business_s) " \
 	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
-	"x.rep_id, x.channel, " ROLLUP_AGGREGATES " " \
-	"FROM (SELECT " ROLLUP_LEAD_COLUMNS " FROM leadflow.lead l) x " \
+	"x.rep_id, x.channel, " ROLLUP_AGGREGATES ", " \
+	"array_agg(x.response_business_s ORDER BY x.response_business_s) " \
+	"FILTER (WHERE x.response_business_s IS NOT NULL) " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
 	"GROUP BY 1, 2, 3, 4"
 
 /*
- * The buckets ($2 days, $3 campaigns, $4 reps; NULL is a key like any
- * other), each from its own leads: found through lead_rollup_bucket_idx
- * between the local midnights that open and close the day, widened by
- * three hours on each side so that no daylight-saving rule can leave a
- * lead out, then cut exactly by the day in time zone $1.
+ * The logged changes, taken and summed per bucket (g), merged with the
+ * buckets' current rows (m): buckets left without leads are deleted, the
+ * others written.  The latency list is the old list plus the added
+ * values minus the removed ones, sorted.  One statement, one snapshot.
  */
-#define ROLLUP_BUCKETS_SQL \
-	"INSERT INTO leadflow.rollup_daily (" ROLLUP_COLUMNS ") " \
-	"SELECT b.day, b.campaign_id, b.rep_id, x.channel, " ROLLUP_AGGREGATES " " \
-	"FROM unnest($2::date[], $3::int[], $4::int[]) " \
-	"AS b(day, campaign_id, rep_id) " \
-	"CROSS JOIN LATERAL (SELECT " ROLLUP_LEAD_COLUMNS " " \
-	"FROM leadflow.lead l " \
-	"WHERE coalesce(l.campaign_id, 0) = coalesce(b.campaign_id, 0) " \
-	"AND coalesce(l.rep_id, 0) = coalesce(b.rep_id, 0) " \
-	"AND l.received_at >= (b.day::timestamp AT TIME ZONE $1) " \
-	"- interval '3 hours' " \
-	"AND l.received_at < ((b.day + 1)::timestamp AT TIME ZONE $1) " \
-	"+ interval '3 hours' " \
-	"AND (l.received_at AT TIME ZONE $1)::date = b.day " \
-	"AND l.campaign_id IS NOT DISTINCT FROM b.campaign_id " \
-	"AND l.rep_id IS NOT DISTINCT FROM b.rep_id) x " \
-	"GROUP BY b.day, b.campaign_id, b.rep_id, x.channel"
+#define ROLLUP_DELTA_SQL \
+	"WITH d AS (DELETE FROM leadflow.rollup_delta RETURNING *), " \
+	"g(" ROLLUP_KEYS ", %s, added, removed) AS (" \
+	"SELECT (x.received_at AT TIME ZONE $1)::date, " \
+	"x.campaign_id, x.rep_id, x.channel, " ROLLUP_AGGREGATES ", " \
+	"array_agg(x.response_business_s) FILTER (WHERE x.w > 0 " \
+	"AND x.response_business_s IS NOT NULL), " \
+	"array_agg(x.response_business_s) FILTER (WHERE x.w < 0 " \
+	"AND x.response_business_s IS NOT NULL) " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", sign AS w FROM d) x " \
+	"GROUP BY 1, 2, 3, 4), " \
+	"m AS (SELECT g.day, g.campaign_id, g.rep_id, g.channel, %s, " \
+	"(SELECT array_agg(v ORDER BY v) FROM " \
+	"(SELECT unnest(r.latencies_business_s) UNION ALL " \
+	"SELECT unnest(g.added) EXCEPT ALL " \
+	"SELECT unnest(g.removed)) AS s(v)) AS latencies_business_s " \
+	"FROM g LEFT JOIN leadflow.rollup_daily r " \
+	"ON r.day = g.day " \
+	"AND coalesce(r.campaign_id, 0) = coalesce(g.campaign_id, 0) " \
+	"AND coalesce(r.rep_id, 0) = coalesce(g.rep_id, 0) " \
+	"AND r.campaign_id IS NOT DISTINCT FROM g.campaign_id " \
+	"AND r.rep_id IS NOT DISTINCT FROM g.rep_id " \
+	"AND r.channel IS NOT DISTINCT FROM g.channel), " \
+	"z AS (DELETE FROM leadflow.rollup_daily r USING m " \
+	"WHERE m.leads = 0 AND r.day = m.day " \
+	"AND coalesce(r.campaign_id, 0) = coalesce(m.campaign_id, 0) " \
+	"AND coalesce(r.rep_id, 0) = coalesce(m.rep_id, 0) " \
+	"AND r.campaign_id IS NOT DISTINCT FROM m.campaign_id " \
+	"AND r.rep_id IS NOT DISTINCT FROM m.rep_id " \
+	"AND r.channel IS NOT DISTINCT FROM m.channel) " \
+	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, " \
+	"latencies_business_s) " \
+	"SELECT " ROLLUP_KEYS ", %s, latencies_business_s FROM m " \
+	"WHERE m.leads <> 0 " \
+	"ON CONFLICT ON CONSTRAINT rollup_daily_bucket DO UPDATE SET %s, " \
+	"latencies_business_s = excluded.latencies_business_s"
 
 static int64 rollup_full(const char *zone);
 static int64 rollup_incremental(const char *zone);
+static char *rollup_list(const char *format, const char *separator);
 static void rollup_exec(const char *sql, int nargs, Oid *types,
-						Datum *values, int expect);
+						Datum *values, Snapshot snapshot, int expect);
 
 /*
  * rollup_exec
- *		Runs one statement through SPI (already connected) and raises an
- *		internal error unless it returns the expected SPI code.
+ *		Runs one statement through SPI (already connected), in the given
+ *		snapshot or a fresh one when it is NULL, and raises an internal
+ *		error unless it returns the expected SPI code.
  */
 static void
 rollup_exec(const char *sql, int nargs, Oid *types, Datum *values,
-			int expect)
+			Snapshot snapshot, int expect)
 {
+	SPIPlanPtr	plan;
 	int			rc;
 
-	rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "leadflow: could not prepare a rollup statement: %s",
+			 SPI_result_code_string(SPI_result));
+	rc = SPI_execute_snapshot(plan, values, NULL, snapshot, InvalidSnapshot,
+							  false, true, 0);
 	if (rc != expect)
 		elog(ERROR, "leadflow: SPI returned %d for a rollup statement", rc);
+	SPI_freeplan(plan);
+}
+
+/*
+ * rollup_list
+ *		The additive columns joined by separator, each written through
+ *		format, in which every %1$s stands for the column's name.
+ */
+static char *
+rollup_list(const char *format, const char *separator)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < ROLLUP_NADDITIVE; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, separator);
+		appendStringInfo(&buf, format, rollup_additive[i]);
+	}
+	return buf.data;
 }
 
 /*
  * leadflow_rollup_refresh
  *		Brings the rollups up to date: in full when asked or when the time
- *		zone changed, else only the marked buckets.  Returns the number of
- *		buckets recomputed (for a full refresh, of rows written); *message
- *		says when a full refresh was forced (allocated in the caller's
- *		memory context).  Expects a transaction with a snapshot; connects
- *		to SPI itself.
+ *		zone changed, else from the logged changes.  Returns the number of
+ *		buckets written or deleted (for a full refresh, of rows written);
+ *		*message says when a full refresh was forced (allocated in the
+ *		caller's memory context).  Expects a transaction with a snapshot;
+ *		connects to SPI itself.
  */
 int64
 leadflow_rollup_refresh(bool full, char **message)
@@ -176,9 +237,9 @@ leadflow_rollup_refresh(bool full, char **message)
 	SPI_connect();
 	rollup_exec("LOCK TABLE leadflow.rollup_daily "
 				"IN SHARE ROW EXCLUSIVE MODE",
-				0, NULL, NULL, SPI_OK_UTILITY);
+				0, NULL, NULL, InvalidSnapshot, SPI_OK_UTILITY);
 	rollup_exec("SELECT time_zone FROM leadflow.rollup_state",
-				0, NULL, NULL, SPI_OK_SELECT);
+				0, NULL, NULL, InvalidSnapshot, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 	{
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
@@ -204,78 +265,63 @@ leadflow_rollup_refresh(bool full, char **message)
 				"UPDATE leadflow.rollup_state SET time_zone = $1, "
 				"full_refresh_at = now(), refresh_at = now()" :
 				"UPDATE leadflow.rollup_state SET refresh_at = now()",
-				full ? 1 : 0, types, values, SPI_OK_UPDATE);
+				full ? 1 : 0, types, values, InvalidSnapshot, SPI_OK_UPDATE);
 	SPI_finish();
 	return rows;
 }
 
 /*
  * rollup_full
- *		Deletes every mark and every rollup row, then computes all buckets
- *		again.  Returns the number of rows written.
+ *		Drops the change log and every rollup row, then computes all
+ *		buckets again, all three in one snapshot: a change committed after
+ *		it stays in the log and is applied by the next refresh, one
+ *		committed before it is in the leads and gone from the log.
+ *		Returns the number of rows written.
  */
 static int64
 rollup_full(const char *zone)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
+	Snapshot	snapshot;
+	int64		rows;
 
 	values[0] = CStringGetTextDatum(zone);
-	rollup_exec("DELETE FROM leadflow.rollup_dirty",
-				0, NULL, NULL, SPI_OK_DELETE);
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	rollup_exec("DELETE FROM leadflow.rollup_delta",
+				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec("DELETE FROM leadflow.rollup_daily",
-				0, NULL, NULL, SPI_OK_DELETE);
-	rollup_exec(ROLLUP_FULL_SQL, 1, types, values, SPI_OK_INSERT);
-	return SPI_processed;
+				0, NULL, NULL, snapshot, SPI_OK_DELETE);
+	rollup_exec(psprintf(ROLLUP_FULL_SQL, rollup_list("%s", ", ")),
+				1, types, values, snapshot, SPI_OK_INSERT);
+	rows = SPI_processed;
+	UnregisterSnapshot(snapshot);
+	return rows;
 }
 
 /*
  * rollup_incremental
- *		Takes the visible marks, turns them into distinct buckets, and
- *		replaces the rows of those buckets.  Returns the number of
- *		buckets.
+ *		Applies the logged changes the statement's snapshot sees and
+ *		removes them from the log.  Returns the number of buckets written
+ *		(a bucket emptied by deletes is deleted instead and not counted).
  */
 static int64
 rollup_incremental(const char *zone)
 {
-	Oid			types[4] = {TEXTOID, DATEARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
-	Datum		values[4];
-	HeapTuple	tup;
-	TupleDesc	desc;
-	bool		isnull;
-	int64		buckets;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	char	   *sql;
 
 	values[0] = CStringGetTextDatum(zone);
-	rollup_exec("WITH d AS (DELETE FROM leadflow.rollup_dirty "
-				"RETURNING campaign_id, rep_id, received_at), "
-				"b AS (SELECT DISTINCT (received_at AT TIME ZONE $1)::date "
-				"AS day, campaign_id, rep_id FROM d "
-				"WHERE received_at IS NOT NULL) "
-				"SELECT count(*), array_agg(day), array_agg(campaign_id), "
-				"array_agg(rep_id) FROM b",
-				1, types, values, SPI_OK_SELECT);
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	buckets = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-	if (buckets == 0)
-		return 0;
-
-	/* The arrays live in SPI's memory until SPI_finish. */
-	values[1] = SPI_getbinval(tup, desc, 2, &isnull);
-	values[2] = SPI_getbinval(tup, desc, 3, &isnull);
-	values[3] = SPI_getbinval(tup, desc, 4, &isnull);
-
-	rollup_exec("DELETE FROM leadflow.rollup_daily r "
-				"USING unnest($2::date[], $3::int[], $4::int[]) "
-				"AS b(day, campaign_id, rep_id) "
-				"WHERE r.day = b.day "
-				"AND coalesce(r.campaign_id, 0) = coalesce(b.campaign_id, 0) "
-				"AND coalesce(r.rep_id, 0) = coalesce(b.rep_id, 0) "
-				"AND r.campaign_id IS NOT DISTINCT FROM b.campaign_id "
-				"AND r.rep_id IS NOT DISTINCT FROM b.rep_id",
-				4, types, values, SPI_OK_DELETE);
-	rollup_exec(ROLLUP_BUCKETS_SQL, 4, types, values, SPI_OK_INSERT);
-	return buckets;
+	sql = psprintf(ROLLUP_DELTA_SQL,
+				   rollup_list("%s", ", "),
+				   rollup_list("coalesce(r.%1$s, 0) + g.%1$s AS %1$s", ", "),
+				   rollup_list("%s", ", "),
+				   rollup_list("%s", ", "),
+				   rollup_list("%1$s = excluded.%1$s", ", "));
+	rollup_exec(sql, 1, types, values, InvalidSnapshot, SPI_OK_INSERT);
+	return SPI_processed;
 }
 
 /*

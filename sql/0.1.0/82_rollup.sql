@@ -29,18 +29,18 @@ CREATE TABLE leadflow.rollup_daily (
 	sla_met bigint NOT NULL,
 	sla_missed bigint NOT NULL,
 	latency_count bigint NOT NULL,
-	latency_business_s_sum numeric,
-	latency_wall_s_sum numeric,
+	latency_business_s_sum numeric NOT NULL,
+	latency_wall_s_sum numeric NOT NULL,
 	latencies_business_s double precision[],
-	attempts_before_reach_sum bigint,
-	outbound_touches_sum bigint,
-	score_sum bigint,
+	attempts_before_reach_sum bigint NOT NULL,
+	outbound_touches_sum bigint NOT NULL,
+	score_sum bigint NOT NULL,
 	scored bigint NOT NULL,
 	CONSTRAINT rollup_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, campaign_id, rep_id, channel)
 );
 
--- The refresh finds a bucket's rows by day, campaign and rep; NULL keys
+-- The refresh finds a bucket's row by day, campaign and rep; NULL keys
 -- fold to 0 here and are told apart by an exact test after the lookup.
 CREATE INDEX rollup_daily_lookup_idx ON leadflow.rollup_daily
 	(day, (coalesce(campaign_id, 0)), (coalesce(rep_id, 0)));
@@ -77,7 +77,7 @@ COMMENT ON COLUMN leadflow.rollup_daily.sla_missed IS
 COMMENT ON COLUMN leadflow.rollup_daily.latency_count IS
 'Leads with a response latency in business seconds.';
 COMMENT ON COLUMN leadflow.rollup_daily.latency_business_s_sum IS
-'Sum of response latencies in business seconds; divide by latency_count for the mean.';
+'Sum of response latencies in business seconds; divide by latency_count for the mean.  The sums are 0, not NULL, when nothing is summed.';
 COMMENT ON COLUMN leadflow.rollup_daily.latency_wall_s_sum IS
 'Sum of response latencies in wall-clock seconds.';
 COMMENT ON COLUMN leadflow.rollup_daily.latencies_business_s IS
@@ -90,16 +90,34 @@ COMMENT ON COLUMN leadflow.rollup_daily.score_sum IS
 'Sum of the leads'' scores; divide by scored for the mean score.';
 COMMENT ON COLUMN leadflow.rollup_daily.scored IS 'Leads with a score.';
 
--- Buckets whose figures changed since the last refresh, as the raw keys
--- of the changed leads: the refresh cuts days in its time zone.
-CREATE TABLE leadflow.rollup_dirty (
+-- Every change to a lead since the last refresh: the lead's old row with
+-- sign -1 and its new row with sign +1, in the columns the figures read.
+-- The refresh adds the signed contributions to the rollups.
+CREATE TABLE leadflow.rollup_delta (
+	sign smallint NOT NULL CHECK (sign IN (-1, 1)),
+	received_at timestamptz,
 	campaign_id integer,
 	rep_id integer,
-	received_at timestamptz
+	channel text,
+	duplicate_of bigint,
+	first_response_at timestamptz,
+	reached_at timestamptz,
+	potential_at timestamptz,
+	hot_at timestamptz,
+	won_at timestamptz,
+	stage text,
+	close_reason text,
+	sla_due_at timestamptz,
+	sla_met boolean,
+	response_business_s double precision,
+	response_wall_s double precision,
+	attempts_before_reach integer,
+	outbound_touches integer,
+	score smallint
 );
 
-COMMENT ON TABLE leadflow.rollup_dirty IS
-'Keys of leads whose rollup bucket must be recomputed (before and after a change); appended to by triggers on leadflow.lead, emptied by each refresh.';
+COMMENT ON TABLE leadflow.rollup_delta IS
+'Changes to leads not yet in the rollups: each change logs the old row with sign -1 and the new row with sign +1, in the columns the figures read.  Appended to by triggers on leadflow.lead, emptied by each refresh.';
 
 -- What the rollups were built with; a different time zone rebuilds them.
 CREATE TABLE leadflow.rollup_state (
@@ -129,9 +147,6 @@ CREATE VIEW leadflow.escalation_daily AS
 
 COMMENT ON VIEW leadflow.escalation_daily IS
 'Escalation steps fired per day (in leadflow.rollup_time_zone), rep who held the lead, manager, step and action; reassigned counts reassign steps that found a new rep.';
-
-CREATE INDEX lead_rollup_bucket_idx ON leadflow.lead
-	((coalesce(campaign_id, 0)), (coalesce(rep_id, 0)), received_at);
 
 CREATE FUNCTION leadflow.refresh_metrics(full boolean DEFAULT false)
 RETURNS bigint

@@ -1,10 +1,10 @@
 -- sql/0.1.0/84_worker_triggers.sql: statement triggers that tell the
--- background worker what changed: the escalation queue and the rollup
--- buckets.  The rollups are computed from lead rows alone, so only
--- changes to leads mark them; touches reach them through the lead
--- columns the touch triggers keep.  One trigger per table and event, since a trigger with
--- transition tables fires for one event only; each does its work in set
--- form over the transition tables, whatever the number of rows.
+-- background worker what changed: the escalation queue, and the change
+-- log of the rollups.  The rollups are computed from lead rows alone
+-- (touches reach them through the lead columns the touch triggers keep),
+-- so only changes to leads are logged.  One trigger per event, since a
+-- trigger with transition tables fires for one event only; each works in
+-- set form over the transition tables, whatever the number of rows.
 
 CREATE FUNCTION leadflow.worker_lead_inserted()
 RETURNS trigger
@@ -12,8 +12,18 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
-	SELECT n.campaign_id, n.rep_id, n.received_at FROM new_rows n;
+	INSERT INTO leadflow.rollup_delta (sign,
+		received_at, campaign_id, rep_id, channel, duplicate_of,
+		first_response_at, reached_at, potential_at, hot_at, won_at, stage,
+		close_reason, sla_due_at, sla_met, response_business_s,
+		response_wall_s, attempts_before_reach, outbound_touches, score)
+	SELECT 1,
+		n.received_at, n.campaign_id, n.rep_id, n.channel, n.duplicate_of,
+		n.first_response_at, n.reached_at, n.potential_at, n.hot_at,
+		n.won_at, n.stage, n.close_reason, n.sla_due_at, n.sla_met,
+		n.response_business_s, n.response_wall_s, n.attempts_before_reach,
+		n.outbound_touches, n.score
+	FROM new_rows n;
 
 	INSERT INTO leadflow.escalation_queue AS q (lead_id, next_at)
 	SELECT n.lead_id,
@@ -33,8 +43,9 @@ BEGIN
 END
 $$;
 
--- An update marks the bucket before and after; it requeues a lead only
--- when something its escalation depends on changed.
+-- An update logs the old and the new row of a lead whose figures may
+-- have changed, and requeues a lead only when something its escalation
+-- depends on changed.
 CREATE FUNCTION leadflow.worker_lead_updated()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -43,10 +54,43 @@ AS $$
 DECLARE
 	changed bigint[];
 BEGIN
-	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
-	SELECT n.campaign_id, n.rep_id, n.received_at FROM new_rows n
-	UNION
-	SELECT o.campaign_id, o.rep_id, o.received_at FROM old_rows o;
+	WITH c AS (
+		SELECT o.lead_id AS old_id, n.lead_id AS new_id
+		FROM old_rows o FULL JOIN new_rows n ON n.lead_id = o.lead_id
+		WHERE o.lead_id IS NULL OR n.lead_id IS NULL
+		   OR (o.received_at, o.campaign_id, o.rep_id, o.channel,
+			o.duplicate_of, o.first_response_at, o.reached_at,
+			o.potential_at, o.hot_at, o.won_at, o.stage, o.close_reason,
+			o.sla_due_at, o.sla_met, o.response_business_s,
+			o.response_wall_s, o.attempts_before_reach,
+			o.outbound_touches, o.score)
+			IS DISTINCT FROM
+			  (n.received_at, n.campaign_id, n.rep_id, n.channel,
+			n.duplicate_of, n.first_response_at, n.reached_at,
+			n.potential_at, n.hot_at, n.won_at, n.stage, n.close_reason,
+			n.sla_due_at, n.sla_met, n.response_business_s,
+			n.response_wall_s, n.attempts_before_reach,
+			n.outbound_touches, n.score))
+	INSERT INTO leadflow.rollup_delta (sign,
+		received_at, campaign_id, rep_id, channel, duplicate_of,
+		first_response_at, reached_at, potential_at, hot_at, won_at, stage,
+		close_reason, sla_due_at, sla_met, response_business_s,
+		response_wall_s, attempts_before_reach, outbound_touches, score)
+	SELECT -1,
+		o.received_at, o.campaign_id, o.rep_id, o.channel, o.duplicate_of,
+		o.first_response_at, o.reached_at, o.potential_at, o.hot_at,
+		o.won_at, o.stage, o.close_reason, o.sla_due_at, o.sla_met,
+		o.response_business_s, o.response_wall_s, o.attempts_before_reach,
+		o.outbound_touches, o.score
+	FROM old_rows o WHERE o.lead_id IN (SELECT c.old_id FROM c)
+	UNION ALL
+	SELECT 1,
+		n.received_at, n.campaign_id, n.rep_id, n.channel, n.duplicate_of,
+		n.first_response_at, n.reached_at, n.potential_at, n.hot_at,
+		n.won_at, n.stage, n.close_reason, n.sla_due_at, n.sla_met,
+		n.response_business_s, n.response_wall_s, n.attempts_before_reach,
+		n.outbound_touches, n.score
+	FROM new_rows n WHERE n.lead_id IN (SELECT c.new_id FROM c);
 
 	changed := array(
 		SELECT n.lead_id
@@ -70,8 +114,18 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	INSERT INTO leadflow.rollup_dirty (campaign_id, rep_id, received_at)
-	SELECT o.campaign_id, o.rep_id, o.received_at FROM old_rows o;
+	INSERT INTO leadflow.rollup_delta (sign,
+		received_at, campaign_id, rep_id, channel, duplicate_of,
+		first_response_at, reached_at, potential_at, hot_at, won_at, stage,
+		close_reason, sla_due_at, sla_met, response_business_s,
+		response_wall_s, attempts_before_reach, outbound_touches, score)
+	SELECT -1,
+		o.received_at, o.campaign_id, o.rep_id, o.channel, o.duplicate_of,
+		o.first_response_at, o.reached_at, o.potential_at, o.hot_at,
+		o.won_at, o.stage, o.close_reason, o.sla_due_at, o.sla_met,
+		o.response_business_s, o.response_wall_s, o.attempts_before_reach,
+		o.outbound_touches, o.score
+	FROM old_rows o;
 	DELETE FROM leadflow.escalation_queue q
 	WHERE q.lead_id IN (SELECT o.lead_id FROM old_rows o);
 	DELETE FROM leadflow.escalation e
@@ -89,7 +143,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	TRUNCATE leadflow.escalation_queue, leadflow.escalation,
-		leadflow.rollup_dirty;
+		leadflow.rollup_delta;
 	UPDATE leadflow.rollup_state SET time_zone = NULL;
 	RETURN NULL;
 END

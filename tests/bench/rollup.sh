@@ -58,14 +58,14 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 	count(*) FILTER (WHERE x.sla_met) AS met,
 	count(*) FILTER (WHERE NOT x.sla_met) AS missed,
 	count(x.response_business_s) AS latency_count,
-	sum(x.response_business_s::numeric) AS business_sum,
-	sum(x.response_wall_s::numeric) AS wall_sum,
+	coalesce(sum(x.response_business_s::numeric), 0) AS business_sum,
+	coalesce(sum(x.response_wall_s::numeric), 0) AS wall_sum,
 	array_agg(x.response_business_s ORDER BY x.response_business_s)
 		FILTER (WHERE x.response_business_s IS NOT NULL) AS latencies,
-	sum(x.attempts_before_reach) FILTER (WHERE x.reached_at IS NOT NULL)
-		AS attempts,
+	coalesce(sum(x.attempts_before_reach)
+		FILTER (WHERE x.reached_at IS NOT NULL), 0) AS attempts,
 	sum(x.outbound_touches) AS outbound,
-	sum(x.score) AS score_sum,
+	coalesce(sum(x.score), 0) AS score_sum,
 	count(x.score) AS scored
 FROM leadflow.lead x
 GROUP BY 1, 2, 3, 4;

@@ -60,15 +60,15 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 	sum(CASE WHEN l.sla_met = false THEN 1 ELSE 0 END) AS missed,
 	sum(CASE WHEN l.response_business_s IS NOT NULL THEN 1 ELSE 0 END)
 		AS latency_count,
-	sum(l.response_business_s::numeric) AS business_sum,
-	sum(l.response_wall_s::numeric) AS wall_sum,
+	coalesce(sum(l.response_business_s::numeric), 0) AS business_sum,
+	coalesce(sum(l.response_wall_s::numeric), 0) AS wall_sum,
 	(SELECT array_agg(v ORDER BY v)
 	 FROM unnest(array_agg(l.response_business_s)) v
 	 WHERE v IS NOT NULL) AS latencies,
-	sum(CASE WHEN l.reached_at IS NOT NULL THEN l.attempts_before_reach END)
-		AS attempts,
+	coalesce(sum(CASE WHEN l.reached_at IS NOT NULL
+		THEN l.attempts_before_reach END), 0) AS attempts,
 	sum(l.outbound_touches) AS outbound,
-	sum(l.score) AS score_sum,
+	coalesce(sum(l.score), 0) AS score_sum,
 	sum(CASE WHEN l.score IS NOT NULL THEN 1 ELSE 0 END) AS scored
 FROM leadflow.lead l
 GROUP BY 1, 2, 3, 4;
@@ -158,7 +158,7 @@ DELETE FROM leadflow.lead WHERE lead_id % 29 = 0 AND lead_id > 1000;
 SELECT differences > 0 AS stale FROM rollup_differences;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rollup_differences;
-SELECT count(*) AS marks_left FROM leadflow.rollup_dirty;
+SELECT count(*) AS changes_left FROM leadflow.rollup_delta;
 
 -- A full rebuild gives the same rows.
 CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;

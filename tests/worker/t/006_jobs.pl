@@ -154,7 +154,7 @@ $node->pgbench(
 	0, [qr/processed: 600\/600/], [qr/^$/],
 	'random writes from four sessions', { 'leadflow_writes' => $writes });
 LeadflowWorker::wait_until($node, 'postgres',
-	'SELECT count(*) = 0 FROM leadflow.rollup_dirty',
+	'SELECT count(*) = 0 FROM leadflow.rollup_delta',
 	'a refresh took every mark');
 is( $node->safe_psql(
 		'postgres',
