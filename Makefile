@@ -52,6 +52,10 @@ EXTRA_CLEAN = tests/unit/*_test tests/regress/results \
 # keeps clang off the list of build dependencies.
 override with_llvm = no
 
+# Rebuild objects when a header they include changes: stale objects that
+# disagree on the layout of shared memory must never be linked together.
+override autodepend = yes
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 PGXS := $(if $(wildcard $(PGXS)),$(PGXS))
