@@ -169,7 +169,7 @@ settings_define_worker(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomStringVariable("leadflow.databases",
-							   "Comma-separated names of the databases in which the background worker runs leadflow's jobs.",
+							   "Databases (comma-separated) in which the worker runs leadflow's jobs.",
 							   "Empty means every database that allows connections and is not a template.",
 							   &leadflow_databases,
 							   "",
@@ -272,7 +272,8 @@ settings_define_jobs(void)
 
 	DefineCustomBoolVariable("leadflow.restoring",
 							 "Whether a restore into this database is in progress.",
-							 "While on, the background worker runs no job in the database; leadflow.pre_restore() and leadflow.post_restore() set it.",
+							 "While on, the worker runs no job in the database; "
+							 "leadflow.pre_restore() and leadflow.post_restore() set it.",
 							 &leadflow_restoring,
 							 false,
 							 PGC_SUSET,
