@@ -35,6 +35,8 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "postmaster/interrupt.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -226,7 +228,7 @@ rollup_list(const char *format, const char *separator)
 int64
 leadflow_rollup_refresh(bool full, char **message)
 {
-	const char *zone = leadflow_rollup_time_zone;
+	const char *zone;
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
@@ -238,6 +240,22 @@ leadflow_rollup_refresh(bool full, char **message)
 	rollup_exec("LOCK TABLE leadflow.rollup_daily "
 				"IN SHARE ROW EXCLUSIVE MODE",
 				0, NULL, NULL, InvalidSnapshot, SPI_OK_UTILITY);
+
+	/*
+	 * A job worker may have waited for the lock across a reload, and
+	 * another refresh may have rebuilt the rollups in the new zone
+	 * meanwhile: refreshing in the zone the worker started with would
+	 * undo that rebuild, and the two would flap.  So the zone is read
+	 * only now, after any pending reload.  (A backend applies reloads
+	 * between statements, as for every other setting.)
+	 */
+	if (IsBackgroundWorker && ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	zone = leadflow_rollup_time_zone;
+
 	rollup_exec("SELECT time_zone FROM leadflow.rollup_state",
 				0, NULL, NULL, InvalidSnapshot, SPI_OK_SELECT);
 	if (SPI_processed == 1)
