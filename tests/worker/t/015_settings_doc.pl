@@ -1,4 +1,4 @@
-# tests/worker/t/009_settings_doc.pl
+# tests/worker/t/015_settings_doc.pl
 #
 # README.md's settings table against the server: every leadflow setting a
 # preloaded server defines has a row, with the default the server boots
