@@ -57,8 +57,12 @@ format_escalations() {
 	done
 }
 
+# The escalation listener's psql, stopped however the demo ends.
+listener=
+trap '[ -z "$listener" ] || kill "$listener" 2>/dev/null || true' EXIT
+
 replay() {
-	local t0=$EPOCHREALTIME fifo listener
+	local t0=$EPOCHREALTIME fifo
 	fifo=$(mktemp -u /tmp/leadflow-demo.XXXXXX)
 	mkfifo "$fifo"
 	# A psql that LISTENs and runs an empty query every 0.2 s, so that it
@@ -76,6 +80,7 @@ replay() {
 	sleep 0.5
 	kill "$listener" 2>/dev/null || true
 	wait "$listener" 2>/dev/null || true
+	listener=
 	wait
 }
 
