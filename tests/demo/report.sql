@@ -84,7 +84,7 @@ FROM (
 		   sum(closed_lost_to_competitor + closed_price + closed_timing), 2
 	FROM leadflow.rollup_daily
 	UNION ALL
-	SELECT 'sales or lead', 'unresponsive (never answered the calls)',
+	SELECT 'undecided', 'unresponsive (calls never answered)',
 		   sum(closed_unresponsive), 3
 	FROM leadflow.rollup_daily
 	UNION ALL
