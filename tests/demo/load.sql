@@ -3,19 +3,18 @@
 -- INSERTed and moved through their stages with UPDATE, so leadflow's
 -- triggers normalise, score and time them as they would an application's.
 --
---   psql -v data_dir=/abs/path/to/data -v data_set=olist -f load.sql
---   psql -v data_dir=/abs/path/to/data -v data_set=xeducation -f load.sql
+--   LEADFLOW_DATA=/path/to/data psql -v data_set=olist -f load.sql
+--   LEADFLOW_DATA=/path/to/data psql -v data_set=xeducation -f load.sql
 --
 -- Each data set goes into a database of its own, as two companies' CRMs
 -- would: the score learns from the won rates of the database it runs in.
--- The files are read by the server (COPY FROM a file, so the path must be
--- absolute and readable by the server) with PostgreSQL's CSV parser into
--- staging tables of text columns; every value is then read with
--- PostgreSQL's own functions.  A damaged value is stored and flagged,
--- never dropped: the lead keeps it in attributes->'input_issues' as
--- {"field", "raw", "issue", "read_as"}.  (leadflow.lead.flags is
--- recomputed by leadflow's trigger on every write, so an importer's own
--- findings cannot go there.)
+-- psql reads the files (so they need only be readable by whoever runs
+-- it) and PostgreSQL's COPY parses them as CSV into staging tables of
+-- text columns; every value is then read with PostgreSQL's own functions.
+-- A damaged value is stored and flagged, never dropped: the lead keeps it
+-- in attributes->'input_issues' as {"field", "raw", "issue", "read_as"}.
+-- (leadflow.lead.flags is recomputed by leadflow's trigger on every
+-- write, so an importer's own findings cannot go there.)
 --
 -- Shared by `make demo` (tests/demo/run.sh) and the worker test
 -- tests/worker/t/030_demo_data.pl.  leadflow_demo.accounting tells, per
@@ -167,7 +166,7 @@ BEGIN
 END
 $$;
 
-CREATE PROCEDURE leadflow_demo.load_olist(data_dir text)
+CREATE PROCEDURE leadflow_demo.load_olist()
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -177,17 +176,6 @@ DECLARE
 BEGIN
 	PERFORM set_config('TimeZone', 'America/Sao_Paulo', true);
 
-	EXECUTE format('COPY leadflow_demo.olist_mql_raw (mql_id, '
-				   'first_contact_date, landing_page_id, origin) '
-				   'FROM %L WITH (FORMAT csv, HEADER match)',
-				   data_dir || '/' || mql_file);
-	EXECUTE format('COPY leadflow_demo.olist_deal_raw (mql_id, seller_id, '
-				   'sdr_id, sr_id, won_date, business_segment, lead_type, '
-				   'lead_behaviour_profile, has_company, has_gtin, '
-				   'average_stock, business_type, '
-				   'declared_product_catalog_size, declared_monthly_revenue) '
-				   'FROM %L WITH (FORMAT csv, HEADER match)',
-				   data_dir || '/' || deal_file);
 	INSERT INTO leadflow_demo.file_read
 	SELECT mql_file, count(*) FROM leadflow_demo.olist_mql_raw
 	UNION ALL
@@ -532,36 +520,13 @@ INSERT INTO leadflow_demo.xeducation_quality VALUES
 	('Low in Relevance', false, false, NULL),
 	('Worst', false, false, 'wrong_target');
 
-CREATE PROCEDURE leadflow_demo.load_xeducation(data_dir text)
+CREATE PROCEDURE leadflow_demo.load_xeducation()
 LANGUAGE plpgsql
 AS $$
 DECLARE
 	lead_file text := 'xeducation/leads.csv';
 	b integer;
 BEGIN
-	EXECUTE format('COPY leadflow_demo.xeducation_raw ("Prospect ID", '
-				   '"Lead Number", "Lead Origin", "Lead Source", '
-				   '"Do Not Email", "Do Not Call", "Converted", "TotalVisits", '
-				   '"Total Time Spent on Website", "Page Views Per Visit", '
-				   '"Last Activity", "Country", "Specialization", '
-				   '"How did you hear about X Education", '
-				   '"What is your current occupation", '
-				   '"What matters most to you in choosing a course", '
-				   '"Search", "Magazine", "Newspaper Article", '
-				   '"X Education Forums", "Newspaper", '
-				   '"Digital Advertisement", "Through Recommendations", '
-				   '"Receive More Updates About Our Courses", "Tags", '
-				   '"Lead Quality", "Update me on Supply Chain Content", '
-				   '"Get updates on DM Content", "Lead Profile", "City", '
-				   '"Asymmetrique Activity Index", '
-				   '"Asymmetrique Profile Index", '
-				   '"Asymmetrique Activity Score", '
-				   '"Asymmetrique Profile Score", '
-				   '"I agree to pay the amount through cheque", '
-				   '"A free copy of Mastering The Interview", '
-				   '"Last Notable Activity", unnamed_last) '
-				   'FROM %L WITH (FORMAT csv, HEADER true)',
-				   data_dir || '/' || lead_file);
 	INSERT INTO leadflow_demo.file_read
 	SELECT lead_file, count(*) FROM leadflow_demo.xeducation_raw;
 
@@ -741,15 +706,31 @@ CREATE VIEW leadflow_demo.input_issues AS
 		 jsonb_array_elements(l.attributes -> 'input_issues') i
 	GROUP BY 1, 2;
 
+-- ---------------------------------------------------------------------
+-- The load itself.  \copy takes the rest of its line verbatim, so the
+-- folder reaches it through the shell of FROM PROGRAM.
+-- ---------------------------------------------------------------------
+
+\getenv data_dir LEADFLOW_DATA
+\if :{?data_dir}
+\else
+\warn 'load.sql: set LEADFLOW_DATA to the folder that holds olist/ and xeducation/'
+SELECT 1 / 0 AS leadflow_data_not_set;
+\endif
 \if :{?data_set}
+\else
+\set data_set none
+\endif
 SELECT :'data_set' = 'olist' AS load_olist,
 	   :'data_set' = 'xeducation' AS load_xeducation \gset
 \if :load_olist
-CALL leadflow_demo.load_olist(:'data_dir');
+\copy leadflow_demo.olist_mql_raw (mql_id, first_contact_date, landing_page_id, origin) FROM PROGRAM 'cat "$LEADFLOW_DATA/olist/marketing_qualified_leads.csv"' WITH (FORMAT csv, HEADER match)
+\copy leadflow_demo.olist_deal_raw (mql_id, seller_id, sdr_id, sr_id, won_date, business_segment, lead_type, lead_behaviour_profile, has_company, has_gtin, average_stock, business_type, declared_product_catalog_size, declared_monthly_revenue) FROM PROGRAM 'cat "$LEADFLOW_DATA/olist/closed_deals.csv"' WITH (FORMAT csv, HEADER match)
+CALL leadflow_demo.load_olist();
 \elif :load_xeducation
-CALL leadflow_demo.load_xeducation(:'data_dir');
+\copy leadflow_demo.xeducation_raw ("Prospect ID", "Lead Number", "Lead Origin", "Lead Source", "Do Not Email", "Do Not Call", "Converted", "TotalVisits", "Total Time Spent on Website", "Page Views Per Visit", "Last Activity", "Country", "Specialization", "How did you hear about X Education", "What is your current occupation", "What matters most to you in choosing a course", "Search", "Magazine", "Newspaper Article", "X Education Forums", "Newspaper", "Digital Advertisement", "Through Recommendations", "Receive More Updates About Our Courses", "Tags", "Lead Quality", "Update me on Supply Chain Content", "Get updates on DM Content", "Lead Profile", "City", "Asymmetrique Activity Index", "Asymmetrique Profile Index", "Asymmetrique Activity Score", "Asymmetrique Profile Score", "I agree to pay the amount through cheque", "A free copy of Mastering The Interview", "Last Notable Activity", unnamed_last) FROM PROGRAM 'cat "$LEADFLOW_DATA/xeducation/leads.csv"' WITH (FORMAT csv, HEADER true)
+CALL leadflow_demo.load_xeducation();
 \else
-\warn 'data_set must be olist or xeducation'
-SELECT 1/0 AS unknown_data_set;
-\endif
+\warn 'load.sql: set data_set to olist or xeducation (psql -v data_set=...)'
+SELECT 1 / 0 AS unknown_data_set;
 \endif

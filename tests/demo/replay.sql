@@ -5,7 +5,7 @@
 -- the running worker escalates the ones nobody answered in time.  What is
 -- simulated is labelled so: the reps, their calls and the calendar.
 --
---   psql -v data_dir=/abs/path/to/data -v t0=<epoch seconds> -f replay.sql
+--   LEADFLOW_DATA=/path/to/data psql -v t0=<epoch seconds> -f replay.sql
 --
 -- t0 is the instant the caller counts from, so that this script's lines
 -- and the caller's (the escalations it hears) share one clock.
@@ -47,8 +47,7 @@ CREATE TABLE leadflow_replay.mql (
 	landing_page_id text,
 	origin text
 );
-SELECT format('COPY leadflow_replay.mql FROM %L WITH (FORMAT csv, HEADER match)',
-			  :'data_dir' || '/olist/marketing_qualified_leads.csv') \gexec
+\copy leadflow_replay.mql FROM PROGRAM 'cat "$LEADFLOW_DATA/olist/marketing_qualified_leads.csv"' WITH (FORMAT csv, HEADER match)
 
 INSERT INTO leadflow.campaign (name)
 SELECT DISTINCT 'olist lp ' || landing_page_id FROM leadflow_replay.mql;

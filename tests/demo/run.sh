@@ -62,8 +62,9 @@ listener=
 trap '[ -z "$listener" ] || kill "$listener" 2>/dev/null || true' EXIT
 
 replay() {
-	local t0=$EPOCHREALTIME fifo
-	fifo=$(mktemp -u /tmp/leadflow-demo.XXXXXX)
+	local t0=$EPOCHREALTIME dir fifo
+	dir=$(mktemp -d)
+	fifo=$dir/escalations
 	mkfifo "$fifo"
 	# A psql that LISTENs and runs an empty query every 0.2 s, so that it
 	# prints each notification soon after it arrives.
@@ -73,9 +74,8 @@ replay() {
 	listener=$!
 	format_escalations "$t0" < "$fifo" &
 	sleep 0.5
-	rm -f "$fifo"
-	psql -qX -d replay -v data_dir="$LEADFLOW_DATA" \
-		-v t0="${t0/,/.}" -f "$here/replay.sql" 2>&1 |
+	rm -rf "$dir"
+	psql -qX -d replay -v t0="${t0/,/.}" -f "$here/replay.sql" 2>&1 |
 		sed -u 's/^.*NOTICE:  /  /'
 	sleep 0.5
 	kill "$listener" 2>/dev/null || true
@@ -104,8 +104,7 @@ accounting() {
 load() {
 	local db=$1 what=$2 started=$EPOCHREALTIME
 	step "loading $what into database $db"
-	psql -qX -d "$db" -v data_dir="$LEADFLOW_DATA" -v data_set="$db" \
-		-f "$here/load.sql"
+	psql -qX -d "$db" -v data_set="$db" -f "$here/load.sql"
 	echo "loaded in $(since "$started") s"
 	accounting "$db"
 }

@@ -199,8 +199,7 @@ for my $db ('olist', 'xeducation')
 	$node->command_ok(
 		[
 			'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr($db),
-			'-v', "data_dir=$data", '-v', "data_set=$db",
+			'-d', $node->connstr($db), '-v', "data_set=$db",
 			'-f', $loader
 		],
 		"the loader loads $db");
