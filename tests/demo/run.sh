@@ -32,7 +32,9 @@ since() {
 format_escalations() {
 	local t0=$1 line payload
 	declare -A name=()
-	local re='"lead_id" : ([0-9]+), "step" : ([0-9]+), "action" : "([a-z_]+)", "rep_id" : ([0-9a-z]+), "manager_id" : ([0-9a-z]+), "new_rep_id" : ([0-9a-z]+)'
+	local re='"lead_id" : ([0-9]+), "step" : ([0-9]+), "action" : "([a-z_]+)", '
+	re+='"rep_id" : ([0-9a-z]+), "manager_id" : ([0-9a-z]+), '
+	re+='"new_rep_id" : ([0-9a-z]+)'
 	while IFS= read -r line; do
 		[[ $line == *'Asynchronous notification "leadflow_escalation"'* ]] || continue
 		payload=${line#*payload \"}
@@ -49,7 +51,9 @@ format_escalations() {
 		warn) what="warning before breach to ${name[$rep]:-rep $rep}" ;;
 		remind_rep) what="SLA missed: reminding ${name[$rep]:-rep $rep}" ;;
 		alert_manager) what="alerting ${name[$manager]:-manager $manager}" ;;
-		reassign) what="reassigned from ${name[$rep]:-rep $rep} to ${name[$newrep]:-nobody}" ;;
+		reassign)
+			what="reassigned from ${name[$rep]:-rep $rep}"
+			what+=" to ${name[$newrep]:-nobody}" ;;
 		*) what=$action ;;
 		esac
 		printf '  [+%4s s]     WORKER ESCALATION lead %s step %s: %s\n' \
@@ -153,7 +157,10 @@ if [ -z "${LEADFLOW_DEMO_INSIDE:-}" ]; then
 	LEADFLOW_DATA=$(cd "$data" && pwd)
 	export LEADFLOW_DATA LEADFLOW_DEMO_INSIDE=1
 	# The worker runs its jobs every second, as fast as the replay needs.
-	export LEADFLOW_SERVER_OPTS="leadflow.jobs_enabled=on leadflow.launcher_naptime=1 leadflow.escalation_interval=1 leadflow.refresh_interval=2 ${LEADFLOW_SERVER_OPTS:-}"
+	LEADFLOW_SERVER_OPTS="leadflow.jobs_enabled=on leadflow.launcher_naptime=1
+		leadflow.escalation_interval=1 leadflow.refresh_interval=2
+		${LEADFLOW_SERVER_OPTS:-}"
+	export LEADFLOW_SERVER_OPTS
 	step "starting a throwaway PostgreSQL 15 with leadflow preloaded, worker on"
 	exec "$here/../tools/with_server.sh" "$here/run.sh"
 fi

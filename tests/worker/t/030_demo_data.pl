@@ -190,6 +190,12 @@ note("X Education channel|leads|converted:\n$xed_by_channel");
 # ---------------------------------------------------------------------
 # The same through leadflow, with the worker running.
 
+my $accounting = <<'EOS';
+SELECT string_agg(file || '|' || rows_read || '|' || rows_stored, ' '
+				  ORDER BY file)
+FROM leadflow_demo.accounting
+EOS
+
 my $node = LeadflowWorker::node('demo_data');
 $node->start;
 for my $db ('olist', 'xeducation')
@@ -208,16 +214,14 @@ for my $db ('olist', 'xeducation')
 
 is( $node->safe_psql(
 		'olist',
-		'SELECT string_agg(file || \'|\' || rows_read || \'|\' || rows_stored, \' \' ORDER BY file)
-		 FROM leadflow_demo.accounting'),
+		$accounting),
 	'olist/closed_deals.csv|' . scalar(@deal) . '|' . scalar(@deal)
 	  . ' olist/marketing_qualified_leads.csv|' . scalar(@mql) . '|'
 	  . scalar(@mql),
 	'Olist: every row of both files read and stored');
 is( $node->safe_psql(
 		'xeducation',
-		'SELECT string_agg(file || \'|\' || rows_read || \'|\' || rows_stored, \' \' ORDER BY file)
-		 FROM leadflow_demo.accounting'),
+		$accounting),
 	'xeducation/leads.csv|' . scalar(@xed) . '|' . scalar(@xed),
 	'X Education: every row read and stored');
 
@@ -277,7 +281,8 @@ EOS
 # The rollups the worker keeps agree with a full recomputation.
 for my $db ('olist', 'xeducation')
 {
-	my $sum = 'SELECT sum(leads) || \' \' || sum(won) || \' \' || sum(score_sum) FROM leadflow.rollup_daily';
+	my $sum = 'SELECT sum(leads) || \' \' || sum(won) || \' \' '
+	  . '|| sum(score_sum) FROM leadflow.rollup_daily';
 	my $before = $node->safe_psql($db, $sum);
 	$node->safe_psql($db, 'SELECT leadflow.refresh_metrics(true)');
 	is($node->safe_psql($db, $sum), $before,
