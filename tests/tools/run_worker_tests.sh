@@ -14,7 +14,8 @@ export PERL5LIB="$pgxs/src/test/perl${PERL5LIB:+:$PERL5LIB}"
 export PATH="$bindir:$PATH"
 export PG_REGRESS="$pgxs/src/test/regress/pg_regress"
 export LEADFLOW_DATA="${LEADFLOW_DATA:-$top/../shared/data}"
-export LEADFLOW_README="$top/README.md"
+# Tests run from a copy of tests/worker; this is where the rest lives.
+export LEADFLOW_TOP="$top"
 
 work=$(mktemp -d /tmp/leadflow-worker-tests.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -29,7 +30,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown -R postgres: "$work"
 	runuser -u postgres -- env PATH="$PATH" PERL5LIB="$PERL5LIB" \
 		TESTDIR="$TESTDIR" PG_REGRESS="$PG_REGRESS" \
-		LEADFLOW_DATA="$LEADFLOW_DATA" LEADFLOW_README="$LEADFLOW_README" prove -v "${tests[@]}" || status=$?
+		LEADFLOW_DATA="$LEADFLOW_DATA" LEADFLOW_TOP="$LEADFLOW_TOP" prove -v "${tests[@]}" || status=$?
 else
 	prove -v "${tests[@]}" || status=$?
 fi

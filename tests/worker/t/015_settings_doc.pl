@@ -14,8 +14,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $readme = $ENV{LEADFLOW_README}
-  // die "LEADFLOW_README is not set (tests/tools/run_worker_tests.sh sets it)\n";
+my $top = $ENV{LEADFLOW_TOP}
+  // die "LEADFLOW_TOP is not set (tests/tools/run_worker_tests.sh sets it)\n";
+my $readme = "$top/README.md";
 my %doc;
 open(my $fh, '<', $readme) or die "could not open $readme: $!\n";
 while (<$fh>)
