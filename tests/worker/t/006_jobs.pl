@@ -109,7 +109,9 @@ LeadflowWorker::wait_until($node, 'postgres',
 
 # Random writes from several sessions while the rollups are refreshed
 # every second; once the writes stop and a refresh has run, the rollups
-# equal a full recomputation.
+# equal a full recomputation.  A touch locks its lead as it finds it, as
+# an application would: without the lock another session could delete
+# the lead between the look and the touch's foreign key check.
 my $reference = <<'EOS';
 SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
 	channel, count(*) AS leads,
@@ -172,7 +174,7 @@ ON CONFLICT (lead_id) DO UPDATE SET rep_id = (excluded.rep_id % 3) + 1,
 	received_at = excluded.received_at + interval '5 hours';
 INSERT INTO leadflow.touch (lead_id, kind, direction, outcome)
 SELECT lead_id, 'call', 'outbound', 'connected' FROM leadflow.lead
-WHERE lead_id = :lead + 1;
+WHERE lead_id = :lead + 1 FOR KEY SHARE;
 DELETE FROM leadflow.touch WHERE lead_id = :lead - 1
 	AND touch_id = (SELECT min(touch_id) FROM leadflow.touch WHERE lead_id = :lead - 1);
 UPDATE leadflow.lead SET stage = 'won' WHERE lead_id = :lead + 2 AND stage <> 'won';
