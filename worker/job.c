@@ -128,7 +128,13 @@ leadflow_job_main(Datum main_arg)
 	}
 	BackgroundWorkerInitializeConnectionByOid(job_args.dboid, job_args.role,
 											  0);
-	pgstat_report_appname(MyBgworkerEntry->bgw_type);
+
+	/*
+	 * The setting, not only the status entry, so that log_line_prefix's %a
+	 * and the process's own SQL see the name too.
+	 */
+	SetConfigOption("application_name", MyBgworkerEntry->bgw_type,
+					PGC_SUSET, PGC_S_OVERRIDE);
 
 	/* Job workers never take parallel workers from the shared budget. */
 	SetConfigOption("max_parallel_workers_per_gather", "0",

@@ -105,7 +105,13 @@ leadflow_launcher_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	pgstat_report_appname("leadflow launcher");
+
+	/*
+	 * The setting, not only the status entry, so that log_line_prefix's %a
+	 * and the process's own SQL see the name too.
+	 */
+	SetConfigOption("application_name", "leadflow launcher",
+					PGC_SUSET, PGC_S_OVERRIDE);
 	launcher_attach();
 	ereport(LOG,
 			(errmsg("leadflow launcher started")));
