@@ -500,8 +500,14 @@ escalate_reassign(EscalateRun *run, EscalateLead *lead)
 
 	values[0] = Int32GetDatum(lead->team_id);
 	values[1] = Int32GetDatum(lead->rep_id);
+	/*
+	 * Inactive reps too: a rep being made active by a transaction still in
+	 * progress is then either seen active here (once it commits) or, when
+	 * this run locks first, made active after this run has committed its
+	 * wait, which the rep's trigger then brings forward.  Never neither.
+	 */
 	escalate_exec("SELECT rep_id FROM leadflow.rep "
-				  "WHERE team_id = $1 AND active AND rep_id <> $2 "
+				  "WHERE team_id = $1 AND rep_id <> $2 "
 				  "ORDER BY rep_id FOR UPDATE",
 				  2, types, values, NULL, SPI_OK_SELECT);
 	escalate_exec("SELECT r.rep_id, coalesce(r.calendar_id, t.calendar_id), "
