@@ -5,8 +5,11 @@
 # the worker role, not as the bootstrap superuser, with no parallel
 # workers, search_path pg_catalog, pg_temp, its type as application name
 # and its step as query.  A database that stops allowing connections is
-# let go without errors, and served again once it allows them.  SIGTERM
-# to the launcher ends the job worker it was running at once.
+# let go without errors, and served again once it allows them.  A job
+# waits for a transaction dropping the extension, and goes on when it
+# rolls back.  SIGTERM to the launcher ends the job worker it was running
+# at once.  A run that ignores cancellation is sent SIGINT, then SIGTERM,
+# past leadflow.job_timeout.
 use strict;
 use warnings;
 use FindBin;
@@ -114,6 +117,30 @@ $node->safe_psql('postgres',
 LeadflowWorker::wait_until($node, 'postgres', $served_sql,
 	'sales is served again once it allows connections');
 
+# A transaction dropping the extension: the jobs that start meanwhile wait
+# for it on the extension's lock, and go on when it rolls back.
+my $dropper = $node->background_psql('sales');
+$dropper->query_safe('BEGIN');
+$dropper->query_safe('DROP EXTENSION leadflow');
+LeadflowWorker::wait_until($node, 'postgres', <<'EOS',
+SELECT count(*) > 0 FROM pg_stat_activity
+WHERE backend_type LIKE 'leadflow %' AND datname = 'sales'
+  AND wait_event_type = 'Lock' AND wait_event = 'object'
+EOS
+	'a job waits for the transaction dropping the extension');
+$log_offset = -s $node->logfile;
+$dropper->query_safe('ROLLBACK');
+$dropper->quit;
+my $rolled_back = $node->safe_psql('sales', 'SELECT now()');
+LeadflowWorker::wait_until($node, 'sales', <<"EOS",
+SELECT count(*) > 0 FROM leadflow.job_run
+WHERE status = 'ok' AND started > '$rolled_back'
+EOS
+	'after the rollback the jobs run again');
+$log = slurp_file($node->logfile, $log_offset);
+unlike($log, qr/ERROR|FATAL|leadflow stopped/,
+	'the jobs that waited met no error and nothing was let go');
+
 # SIGTERM to the launcher while a job worker of its runs a long refresh:
 # the job worker ends at once, not when the refresh would have ended.
 $node->safe_psql('postgres', <<'EOS');
@@ -138,6 +165,72 @@ LeadflowWorker::wait_until($node, 'postgres',
 	"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $job_pid",
 	'the job worker ends with its launcher');
 cmp_ok(time() - $t0, '<', 5, 'at once, not after the refresh');
+
+# A refresh that catches every cancellation: its own statement timeout
+# (leadflow.job_timeout, 2 s) and the launcher's SIGINT 5 s later do not
+# end it; the launcher's SIGTERM 5 s after that does, about 12 s after it
+# began.  The slow view's refresh, started again by the new launcher, is
+# unscheduled and ended first.  The function publishes its pid through a
+# sequence, which transactions do not hide.
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT count(*) = 1 FROM pg_stat_activity "
+	  . "WHERE backend_type = 'leadflow launcher'",
+	'the launcher is back');
+$node->safe_psql('postgres', <<'EOS');
+SELECT leadflow.unschedule_refresh('public.sleepy');
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE backend_type = 'leadflow matviews';
+EOS
+$node->append_conf('postgresql.conf', "leadflow.job_timeout = 2000\n");
+$node->reload;
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT current_setting('leadflow.job_timeout') = '2s'",
+	'the shorter job timeout is in force');
+$node->safe_psql('postgres', <<'EOS');
+CREATE SEQUENCE public.stubborn_pid;
+GRANT USAGE, UPDATE ON SEQUENCE public.stubborn_pid TO clerk;
+CREATE FUNCTION public.stubborn() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+	cancels int := 0;
+BEGIN
+	PERFORM pg_catalog.setval('public.stubborn_pid', pg_catalog.pg_backend_pid());
+	FOR i IN 1..120 LOOP
+		BEGIN
+			PERFORM pg_catalog.pg_sleep(0.5);
+		EXCEPTION WHEN query_canceled THEN
+			cancels := cancels + 1;
+		END;
+	END LOOP;
+	RETURN cancels;
+END
+$$;
+CREATE MATERIALIZED VIEW public.stubborn_view AS
+SELECT public.stubborn() AS cancels WITH NO DATA;
+ALTER MATERIALIZED VIEW public.stubborn_view OWNER TO clerk;
+SELECT leadflow.schedule_refresh('public.stubborn_view', '1 hour');
+EOS
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT is_called FROM public.stubborn_pid',
+	'a job worker runs the stubborn refresh');
+my $t1 = time();
+my $stubborn_pid = $node->safe_psql('postgres',
+	'SELECT last_value FROM public.stubborn_pid');
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $stubborn_pid",
+	'the launcher ends the stubborn run');
+my $took = time() - $t1;
+ok($took > 10 && $took < 20,
+	"by SIGTERM after the timeout and both grace periods ($took s)");
+is( $node->safe_psql(
+		'postgres', <<'EOS'),
+SELECT last_status || ': ' || last_error FROM leadflow.worker_status
+WHERE database = 'postgres' AND job = 'matviews'
+EOS
+	'failed: job worker exited before finishing; the server log has the reason',
+	'the run is recorded as failed');
+like(slurp_file($node->logfile),
+	qr/\[$stubborn_pid\] FATAL:  terminating background worker "leadflow matviews" due to administrator command/,
+	'and the log says it was terminated');
 
 $node->stop;
 done_testing();
