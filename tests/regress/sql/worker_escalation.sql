@@ -205,6 +205,13 @@ FROM leadflow.escalation WHERE lead_id = 607 GROUP BY lead_id;
 SELECT job, status, rows_touched, manual, pid = pg_backend_pid() AS mine
 FROM leadflow.job_run WHERE job = 'escalate' ORDER BY run_id;
 
+-- The record of waits is history that pg_dump keeps with the ledger.
+SELECT c::regclass AS dumped
+FROM pg_extension e, unnest(e.extconfig) c
+WHERE e.extname = 'leadflow'
+  AND c::regclass::text IN ('leadflow.escalation', 'leadflow.escalation_wait')
+ORDER BY c::regclass::text;
+
 -- Deleting a lead deletes its steps, its waits and its place in the
 -- queue.
 DELETE FROM leadflow.touch WHERE lead_id BETWEEN 601 AND 607;
