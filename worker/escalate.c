@@ -500,6 +500,7 @@ escalate_reassign(EscalateRun *run, EscalateLead *lead)
 
 	values[0] = Int32GetDatum(lead->team_id);
 	values[1] = Int32GetDatum(lead->rep_id);
+
 	/*
 	 * Inactive reps too: a rep being made active by a transaction still in
 	 * progress is then either seen active here (once it commits) or, when
