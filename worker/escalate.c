@@ -21,7 +21,11 @@
  * escalation interval later (or at once when a rep of its team becomes
  * available, see 81_escalation.sql).  Everything a run does commits or
  * rolls back together, which is what makes a step fire exactly once
- * across crashes.
+ * across crashes.  A reassignment that fails with an error (a trigger
+ * or constraint of the site's own on the lead or the rep) is rolled back
+ * alone, in a subtransaction: that lead's step does not fire and is tried
+ * again one interval later, and the run goes on with the other leads
+ * (escalate_reassign_all).
  *
  * Statements are few and set-based (arrays in, one statement per kind of
  * write) so that a run costs a handful of statements, plus four per
@@ -47,6 +51,8 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "calendar.h"
@@ -103,10 +109,15 @@ typedef struct EscalateRun
 	int			nleads;
 	EscalateStep *steps;
 	int			nsteps;
+	MemoryContext caller_context;	/* the caller's, outside SPI */
 	/* (team, holder) pairs for which this run found nobody eligible */
 	int32	   *empty_teams;
 	int32	   *empty_holders;
 	int			nempty;
+	/* Reassignments that failed with an error, and the first of them. */
+	int			nbroken;
+	int64		broken_lead;
+	char	   *broken_error;
 } EscalateRun;
 
 static void escalate_exec(const char *sql, int nargs, Oid *types,
@@ -121,6 +132,9 @@ static TimestampTz escalate_add(EscalateLead *lead, TimestampTz from,
 static void escalate_decide(EscalateRun *run, EscalateLead *lead);
 static void escalate_requeue_after(EscalateRun *run, EscalateLead *lead,
 								   int fired_step);
+static void escalate_reassign_all(EscalateRun *run);
+static bool escalate_reassigns(const EscalateLead *lead);
+static bool escalate_try_reassign(EscalateRun *run, int only);
 static void escalate_reassign(EscalateRun *run, EscalateLead *lead);
 static void escalate_wait(EscalateRun *run, EscalateLead *lead);
 static void escalate_record_waits(EscalateRun *run);
@@ -180,10 +194,12 @@ escalate_exec(const char *sql, int nargs, Oid *types, Datum *values,
  *		One escalation run: fires every step due now among at most
  *		batch_size queued leads.  Returns the number of steps fired and
  *		sets *more when the batch was full, so more leads may be due.
- *		Expects a transaction with a snapshot; connects to SPI itself.
+ *		Sets *problem to a sentence when some reassignments failed (they
+ *		are tried again later), else to NULL.  Expects a transaction with a
+ *		snapshot; connects to SPI itself.
  */
 int64
-leadflow_escalate(int batch_size, bool *more)
+leadflow_escalate(int batch_size, bool *more, char **problem)
 {
 	EscalateRun run;
 	int64		fired;
@@ -191,6 +207,8 @@ leadflow_escalate(int batch_size, bool *more)
 
 	memset(&run, 0, sizeof(run));
 	run.now = GetCurrentTransactionStartTimestamp();
+	run.caller_context = CurrentMemoryContext;
+	*problem = NULL;
 
 	SPI_connect();
 	escalate_lock_due(&run, batch_size);
@@ -205,14 +223,22 @@ leadflow_escalate(int batch_size, bool *more)
 
 	for (i = 0; i < run.nleads; i++)
 		escalate_decide(&run, &run.leads[i]);
-	for (i = 0; i < run.nleads; i++)
-		if (run.leads[i].fires &&
-			strcmp(run.leads[i].fire_action, "reassign") == 0)
-			escalate_reassign(&run, &run.leads[i]);
+	escalate_reassign_all(&run);
 
 	fired = escalate_fire(&run);
 	escalate_record_waits(&run);
 	escalate_update_queue(&run);
+	if (run.nbroken > 0)
+	{
+		/* In the caller's memory: SPI_finish frees SPI's. */
+		MemoryContext spi = MemoryContextSwitchTo(run.caller_context);
+
+		*problem = psprintf("%d %s could not be reassigned and will be "
+							"tried again; lead " INT64_FORMAT ": %s",
+							run.nbroken, run.nbroken == 1 ? "lead" : "leads",
+							run.broken_lead, run.broken_error);
+		MemoryContextSwitchTo(spi);
+	}
 	SPI_finish();
 	return fired;
 }
@@ -458,6 +484,115 @@ escalate_requeue_after(EscalateRun *run, EscalateLead *lead, int fired_step)
 												   fired_step);
 
 	lead->next_at = next ? escalate_add(lead, lead->due, next->after_s) : 0;
+}
+
+/*
+ * escalate_reassign_all
+ *		Reassigns every lead whose reassign step is due, all in one
+ *		subtransaction.  Should that fail with an error (say, a trigger of
+ *		the site's on leadflow.lead refusing a new rep), it is undone and
+ *		every lead is tried again in a subtransaction of its own, so that
+ *		only the leads that fail are left out: their step does not fire and
+ *		they are looked at again one escalation interval later, while the
+ *		run goes on.  One subtransaction in the usual case keeps a run from
+ *		using up the subtransaction cache that other backends' snapshots
+ *		rely on.
+ */
+static void
+escalate_reassign_all(EscalateRun *run)
+{
+	EscalateLead *saved = palloc(sizeof(EscalateLead) * run->nleads);
+	int			saved_nempty = run->nempty;
+	int			i;
+
+	for (i = 0; i < run->nleads; i++)
+		if (escalate_reassigns(&run->leads[i]))
+			break;
+	if (i == run->nleads)
+		return;					/* nothing to reassign */
+
+	memcpy(saved, run->leads, sizeof(EscalateLead) * run->nleads);
+	if (escalate_try_reassign(run, -1))
+		return;
+
+	memcpy(run->leads, saved, sizeof(EscalateLead) * run->nleads);
+	run->nempty = saved_nempty;
+	for (i = 0; i < run->nleads; i++)
+		if (escalate_reassigns(&run->leads[i]))
+			(void) escalate_try_reassign(run, i);
+}
+
+/*
+ * escalate_reassigns
+ *		Whether the run fires a reassign step for the lead.
+ */
+static bool
+escalate_reassigns(const EscalateLead *lead)
+{
+	return lead->fires && strcmp(lead->fire_action, "reassign") == 0;
+}
+
+/*
+ * escalate_try_reassign
+ *		Runs escalate_reassign for the lead numbered only, or for every
+ *		lead that reassigns when only is -1, in a subtransaction.  Returns
+ *		false when an error undid it; for a single lead the error is kept
+ *		for the run's message and the lead waits for the next interval.  A
+ *		cancellation (leadflow.job_timeout, or the launcher ending an
+ *		overrun) is not caught: it ends the run.
+ */
+static bool
+escalate_try_reassign(EscalateRun *run, int only)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+	int			i;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(context);
+	PG_TRY();
+	{
+		for (i = 0; i < run->nleads; i++)
+			if ((only < 0 || i == only) && escalate_reassigns(&run->leads[i]))
+				escalate_reassign(run, &run->leads[i]);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+		ok = false;
+
+		if (only >= 0)
+		{
+			EscalateLead *lead = &run->leads[only];
+
+			if (run->nbroken++ == 0)
+			{
+				run->broken_lead = lead->lead_id;
+				run->broken_error = edata->message;
+			}
+			lead->fires = false;
+			lead->waits = false;
+			lead->outcome = NULL;
+			lead->new_rep_id = 0;
+			lead->next_at = run->now +
+				(TimestampTz) leadflow_escalation_interval * USECS_PER_SEC;
+		}
+	}
+	PG_END_TRY();
+	return ok;
 }
 
 /*
@@ -893,10 +1028,17 @@ leadflow_run_escalations(PG_FUNCTION_ARGS)
 {
 	TimestampTz started = GetCurrentTimestamp();
 	bool		more;
+	char	   *problem;
 	int64		fired;
 
-	fired = leadflow_escalate(leadflow_escalation_batch_size, &more);
+	fired = leadflow_escalate(leadflow_escalation_batch_size, &more,
+							  &problem);
+	if (problem != NULL)
+		ereport(WARNING,
+				(errmsg("leadflow escalation run: %s", problem),
+				 errdetail("The run went on with the other leads.")));
 	leadflow_jobrun_record("escalate", started, fired,
+						   problem ? problem :
 						   more ? "the batch was full; more leads may be due" :
 						   NULL);
 	PG_RETURN_INT64(fired);

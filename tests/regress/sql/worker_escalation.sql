@@ -205,6 +205,47 @@ FROM leadflow.escalation WHERE lead_id = 607 GROUP BY lead_id;
 SELECT job, status, rows_touched, manual, pid = pg_backend_pid() AS mine
 FROM leadflow.job_run WHERE job = 'escalate' ORDER BY run_id;
 
+-- A reassignment that fails (here a trigger of the site's refuses to move
+-- lead 609) is undone alone: 608 goes to another rep in the same run, 609
+-- stays, is not recorded as waiting, and is tried again an interval
+-- later; the run says so.  Policy 503 reassigns at due.
+INSERT INTO leadflow.sla_policy (policy_id, name, priority, channel,
+	calendar_id, allowance)
+VALUES (503, 'esc reassign', 1, 'esc_reassign', 501, '1 hour');
+INSERT INTO leadflow.escalation_step (policy_id, step, action, after_due)
+VALUES (503, 1, 'reassign', '0');
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id)
+VALUES (608, '2020-01-01 10:00+00', 'esc_reassign', 512, 503),
+	   (609, '2020-01-01 10:00+00', 'esc_reassign', 512, 503);
+CREATE FUNCTION esc_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.lead_id = 609 AND NEW.rep_id IS DISTINCT FROM OLD.rep_id THEN
+		RAISE EXCEPTION 'lead 609 is frozen';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER esc_refuse BEFORE UPDATE ON leadflow.lead
+	FOR EACH ROW EXECUTE FUNCTION esc_refuse();
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, rep_id <> 512 AS moved FROM leadflow.lead
+WHERE lead_id IN (608, 609) ORDER BY lead_id;
+SELECT lead_id, step, outcome FROM leadflow.escalation
+WHERE lead_id IN (608, 609) ORDER BY lead_id;
+SELECT count(*) AS waits FROM leadflow.escalation_wait
+WHERE lead_id IN (608, 609);
+SELECT next_at > now() AS later FROM leadflow.escalation_queue
+WHERE lead_id = 609;
+SELECT status, rows_touched, message FROM leadflow.job_run
+ORDER BY run_id DESC LIMIT 1;
+-- Once the trigger is gone, 609 moves at its next try.
+DROP TRIGGER esc_refuse ON leadflow.lead;
+DROP FUNCTION esc_refuse();
+UPDATE leadflow.escalation_queue SET next_at = now() WHERE lead_id = 609;
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, outcome, rep_id FROM leadflow.escalation
+WHERE lead_id IN (608, 609) ORDER BY lead_id;
+
 -- The record of waits is history that pg_dump keeps with the ledger.
 SELECT c::regclass AS dumped
 FROM pg_extension e, unnest(e.extconfig) c
@@ -214,8 +255,8 @@ ORDER BY c::regclass::text;
 
 -- Deleting a lead deletes its steps, its waits and its place in the
 -- queue.
-DELETE FROM leadflow.touch WHERE lead_id BETWEEN 601 AND 607;
-DELETE FROM leadflow.lead WHERE lead_id BETWEEN 601 AND 607;
+DELETE FROM leadflow.touch WHERE lead_id BETWEEN 601 AND 609;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 601 AND 609;
 SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
 	   (SELECT count(*) FROM leadflow.escalation_wait) AS waits,
 	   (SELECT count(*) FROM leadflow.escalation_queue) AS queued;
