@@ -6,6 +6,8 @@
 # worker retries once per escalation interval (no hot loop).  When the
 # rep's shift opens the step fires exactly once, with one event and one
 # notification, although a session runs escalations by hand all along.
+# A reassignment the site's own trigger refuses fails alone, is reported
+# once a minute at most, and goes through once the trigger is gone.
 use strict;
 use warnings;
 use FindBin;
@@ -140,6 +142,53 @@ is(scalar @reassigned, 1, 'listeners hear the reassignment once');
 my @steps = ($notices =~ /payload "\{"lead_id" : 1, "step" : (\d)/g);
 is(join(' ', @steps), '1 2 3', 'and each step once, in order');
 $listener->quit;
+
+# A reassignment the site refuses (a trigger of its own on the lead) fails
+# alone under the running worker: the run records it and goes on, the
+# job warns once a minute at most, and the lead moves once the trigger is
+# gone.  Lead 3 is refused; lead 4, in the same runs, moves at once.
+$node->safe_psql('postgres', <<'EOS');
+CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.lead_id = 3 AND NEW.rep_id IS DISTINCT FROM OLD.rep_id THEN
+		RAISE EXCEPTION 'lead 3 is frozen';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER refuse BEFORE UPDATE ON leadflow.lead
+	FOR EACH ROW EXECUTE FUNCTION public.refuse();
+EOS
+my $log_offset = -s $node->logfile;
+$node->safe_psql('postgres', <<'EOS');
+INSERT INTO leadflow.lead (lead_id, rep_id, policy_id, received_at)
+VALUES (3, 2, 1, now() - interval '1 hour'),
+	(4, 2, 1, now() - interval '1 hour');
+EOS
+LeadflowWorker::wait_until($node, 'postgres', <<'EOS',
+SELECT count(*) > 0 FROM leadflow.job_run
+WHERE job = 'escalate' AND NOT manual AND status = 'ok'
+  AND message LIKE '1 lead could not be reassigned%lead 3: lead 3 is frozen'
+EOS
+	'the worker\'s run records the refused reassignment and succeeds');
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT count(*) = 3 FROM leadflow.escalation WHERE lead_id = 4',
+	'the other lead goes through its ladder meanwhile');
+sleep 3;
+is($node->safe_psql('postgres',
+		'SELECT count(*) || \' \' || max(rep_id) FROM leadflow.escalation '
+		  . 'WHERE lead_id = 3'),
+	'2 2', 'the refused lead fired steps 1 and 2 only and stays with rep 2');
+my $log = slurp_file($node->logfile, $log_offset);
+my @warned = ($log =~
+	  /WARNING:  leadflow job "escalate" in database "postgres": 1 lead could not be reassigned/g
+);
+is(scalar @warned, 1, 'the job warned once, not at every retry');
+$node->safe_psql('postgres', 'DROP TRIGGER refuse ON leadflow.lead');
+LeadflowWorker::wait_until($node, 'postgres',
+	"SELECT outcome = 'reassigned' FROM leadflow.escalation "
+	  . "WHERE lead_id = 3 AND step = 3",
+	'the lead moves at a retry once the trigger is gone');
 
 $node->stop;
 done_testing();
