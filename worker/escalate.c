@@ -15,8 +15,17 @@
  * calendar; a step not yet due, or a paused lead, goes back into the
  * queue at its exact time; a due step fires: a ledger row, a lead_event
  * 'escalated', a pg_notify on channel leadflow_escalation, and for
- * reassign a new rep.  Everything a run does commits or rolls back
- * together, which is what makes a step fire exactly once across crashes.
+ * reassign a new rep.  A reassign step that finds nobody to take the lead
+ * does not fire: it stays pending, its first such attempt is recorded in
+ * leadflow.escalation_wait, and the lead is looked at again one
+ * escalation interval later (or at once when a rep of its team becomes
+ * available, see 81_escalation.sql).  Everything a run does commits or
+ * rolls back together, which is what makes a step fire exactly once
+ * across crashes.  A reassignment that fails with an error (a trigger
+ * or constraint of the site's own on the lead or the rep) is rolled back
+ * alone, in a subtransaction: that lead's step does not fire and is tried
+ * again one interval later, and the run goes on with the other leads
+ * (escalate_reassign_all).
  *
  * Statements are few and set-based (arrays in, one statement per kind of
  * write) so that a run costs a handful of statements, plus four per
@@ -42,6 +51,8 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "calendar.h"
@@ -86,6 +97,7 @@ typedef struct EscalateLead
 	TimestampTz fire_due;
 	int32		new_rep_id;		/* reassign: 0 when nobody */
 	const char *outcome;		/* reassign only */
+	bool		waits;			/* reassign found nobody: stays pending */
 	TimestampTz next_at;		/* requeue at, or 0 to dequeue */
 } EscalateLead;
 
@@ -97,6 +109,15 @@ typedef struct EscalateRun
 	int			nleads;
 	EscalateStep *steps;
 	int			nsteps;
+	MemoryContext caller_context;	/* the caller's, outside SPI */
+	/* (team, holder) pairs for which this run found nobody eligible */
+	int32	   *empty_teams;
+	int32	   *empty_holders;
+	int			nempty;
+	/* Reassignments that failed with an error, and the first of them. */
+	int			nbroken;
+	int64		broken_lead;
+	char	   *broken_error;
 } EscalateRun;
 
 static void escalate_exec(const char *sql, int nargs, Oid *types,
@@ -111,7 +132,12 @@ static TimestampTz escalate_add(EscalateLead *lead, TimestampTz from,
 static void escalate_decide(EscalateRun *run, EscalateLead *lead);
 static void escalate_requeue_after(EscalateRun *run, EscalateLead *lead,
 								   int fired_step);
+static void escalate_reassign_all(EscalateRun *run);
+static bool escalate_reassigns(const EscalateLead *lead);
+static bool escalate_try_reassign(EscalateRun *run, int only);
 static void escalate_reassign(EscalateRun *run, EscalateLead *lead);
+static void escalate_wait(EscalateRun *run, EscalateLead *lead);
+static void escalate_record_waits(EscalateRun *run);
 static int64 escalate_fire(EscalateRun *run);
 static void escalate_notify(EscalateRun *run);
 static void escalate_json_id(StringInfo buf, const char *key, int32 id);
@@ -168,10 +194,12 @@ escalate_exec(const char *sql, int nargs, Oid *types, Datum *values,
  *		One escalation run: fires every step due now among at most
  *		batch_size queued leads.  Returns the number of steps fired and
  *		sets *more when the batch was full, so more leads may be due.
- *		Expects a transaction with a snapshot; connects to SPI itself.
+ *		Sets *problem to a sentence when some reassignments failed (they
+ *		are tried again later), else to NULL.  Expects a transaction with a
+ *		snapshot; connects to SPI itself.
  */
 int64
-leadflow_escalate(int batch_size, bool *more)
+leadflow_escalate(int batch_size, bool *more, char **problem)
 {
 	EscalateRun run;
 	int64		fired;
@@ -179,6 +207,8 @@ leadflow_escalate(int batch_size, bool *more)
 
 	memset(&run, 0, sizeof(run));
 	run.now = GetCurrentTransactionStartTimestamp();
+	run.caller_context = CurrentMemoryContext;
+	*problem = NULL;
 
 	SPI_connect();
 	escalate_lock_due(&run, batch_size);
@@ -193,13 +223,22 @@ leadflow_escalate(int batch_size, bool *more)
 
 	for (i = 0; i < run.nleads; i++)
 		escalate_decide(&run, &run.leads[i]);
-	for (i = 0; i < run.nleads; i++)
-		if (run.leads[i].fires &&
-			strcmp(run.leads[i].fire_action, "reassign") == 0)
-			escalate_reassign(&run, &run.leads[i]);
+	escalate_reassign_all(&run);
 
 	fired = escalate_fire(&run);
+	escalate_record_waits(&run);
 	escalate_update_queue(&run);
+	if (run.nbroken > 0)
+	{
+		/* In the caller's memory: SPI_finish frees SPI's. */
+		MemoryContext spi = MemoryContextSwitchTo(run.caller_context);
+
+		*problem = psprintf("%d %s could not be reassigned and will be "
+							"tried again; lead " INT64_FORMAT ": %s",
+							run.nbroken, run.nbroken == 1 ? "lead" : "leads",
+							run.broken_lead, run.broken_error);
+		MemoryContextSwitchTo(spi);
+	}
 	SPI_finish();
 	return fired;
 }
@@ -240,6 +279,8 @@ escalate_lock_due(EscalateRun *run, int batch_size)
 
 	run->nleads = SPI_processed;
 	run->leads = palloc0(sizeof(EscalateLead) * Max(run->nleads, 1));
+	run->empty_teams = palloc(sizeof(int32) * Max(run->nleads, 1));
+	run->empty_holders = palloc(sizeof(int32) * Max(run->nleads, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -446,15 +487,126 @@ escalate_requeue_after(EscalateRun *run, EscalateLead *lead, int fired_step)
 }
 
 /*
+ * escalate_reassign_all
+ *		Reassigns every lead whose reassign step is due, all in one
+ *		subtransaction.  Should that fail with an error (say, a trigger of
+ *		the site's on leadflow.lead refusing a new rep), it is undone and
+ *		every lead is tried again in a subtransaction of its own, so that
+ *		only the leads that fail are left out: their step does not fire and
+ *		they are looked at again one escalation interval later, while the
+ *		run goes on.  One subtransaction in the usual case keeps a run from
+ *		using up the subtransaction cache that other backends' snapshots
+ *		rely on.
+ */
+static void
+escalate_reassign_all(EscalateRun *run)
+{
+	EscalateLead *saved = palloc(sizeof(EscalateLead) * run->nleads);
+	int			saved_nempty = run->nempty;
+	int			i;
+
+	for (i = 0; i < run->nleads; i++)
+		if (escalate_reassigns(&run->leads[i]))
+			break;
+	if (i == run->nleads)
+		return;					/* nothing to reassign */
+
+	memcpy(saved, run->leads, sizeof(EscalateLead) * run->nleads);
+	if (escalate_try_reassign(run, -1))
+		return;
+
+	memcpy(run->leads, saved, sizeof(EscalateLead) * run->nleads);
+	run->nempty = saved_nempty;
+	for (i = 0; i < run->nleads; i++)
+		if (escalate_reassigns(&run->leads[i]))
+			(void) escalate_try_reassign(run, i);
+}
+
+/*
+ * escalate_reassigns
+ *		Whether the run fires a reassign step for the lead.
+ */
+static bool
+escalate_reassigns(const EscalateLead *lead)
+{
+	return lead->fires && strcmp(lead->fire_action, "reassign") == 0;
+}
+
+/*
+ * escalate_try_reassign
+ *		Runs escalate_reassign for the lead numbered only, or for every
+ *		lead that reassigns when only is -1, in a subtransaction.  Returns
+ *		false when an error undid it; for a single lead the error is kept
+ *		for the run's message and the lead waits for the next interval.  A
+ *		cancellation (leadflow.job_timeout, or the launcher ending an
+ *		overrun) is not caught: it ends the run.
+ */
+static bool
+escalate_try_reassign(EscalateRun *run, int only)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+	int			i;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(context);
+	PG_TRY();
+	{
+		for (i = 0; i < run->nleads; i++)
+			if ((only < 0 || i == only) && escalate_reassigns(&run->leads[i]))
+				escalate_reassign(run, &run->leads[i]);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+		ok = false;
+
+		if (only >= 0)
+		{
+			EscalateLead *lead = &run->leads[only];
+
+			if (run->nbroken++ == 0)
+			{
+				run->broken_lead = lead->lead_id;
+				run->broken_error = edata->message;
+			}
+			lead->fires = false;
+			lead->waits = false;
+			lead->outcome = NULL;
+			lead->new_rep_id = 0;
+			lead->next_at = run->now +
+				(TimestampTz) leadflow_escalation_interval * USECS_PER_SEC;
+		}
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
  * escalate_reassign
- *		Gives a lead whose reassign step fires to another active rep of its
+ *		Gives a lead whose reassign step is due to another active rep of its
  *		rep's team who is on shift now (on the rep's calendar, else the
  *		team's; a rep with neither is always on shift) and has room under
  *		open_lead_cap, least recently assigned first.  Restarts the SLA
  *		clock, which the lead's row trigger turns into a new SLA due, and
  *		requeues the lead's next step from there.  The team's reps are
  *		locked first, so that concurrent reassignments count each other's
- *		leads against the cap.
+ *		leads against the cap.  With nobody eligible the step does not
+ *		fire but waits (escalate_wait); a lead whose rep has no team has
+ *		nobody to wait for, and its step fires with outcome no_team.
  */
 static void
 escalate_reassign(EscalateRun *run, EscalateLead *lead)
@@ -462,16 +614,36 @@ escalate_reassign(EscalateRun *run, EscalateLead *lead)
 	Oid			types[2] = {INT4OID, INT4OID};
 	Datum		values[2];
 	uint64		i;
+	int			k;
 
 	lead->outcome = "no_team";
 	if (lead->team_id == 0)
 		return;
-	lead->outcome = "no_rep_on_shift";
+
+	/*
+	 * Within one run a rep only loses eligibility (shifts are judged at the
+	 * run's start, and every reassignment uses up room under a cap), so a
+	 * team found with nobody for a holder stays so for the rest of the run.
+	 */
+	for (k = 0; k < run->nempty; k++)
+		if (run->empty_teams[k] == lead->team_id &&
+			run->empty_holders[k] == lead->rep_id)
+		{
+			escalate_wait(run, lead);
+			return;
+		}
 
 	values[0] = Int32GetDatum(lead->team_id);
 	values[1] = Int32GetDatum(lead->rep_id);
+
+	/*
+	 * Inactive reps too: a rep being made active by a transaction still in
+	 * progress is then either seen active here (once it commits) or, when
+	 * this run locks first, made active after this run has committed its
+	 * wait, which the rep's trigger then brings forward.  Never neither.
+	 */
 	escalate_exec("SELECT rep_id FROM leadflow.rep "
-				  "WHERE team_id = $1 AND active AND rep_id <> $2 "
+				  "WHERE team_id = $1 AND rep_id <> $2 "
 				  "ORDER BY rep_id FOR UPDATE",
 				  2, types, values, NULL, SPI_OK_SELECT);
 	escalate_exec("SELECT r.rep_id, coalesce(r.calendar_id, t.calendar_id), "
@@ -502,7 +674,12 @@ escalate_reassign(EscalateRun *run, EscalateLead *lead)
 			lead->new_rep_id = rep;
 	}
 	if (lead->new_rep_id == 0)
+	{
+		run->empty_teams[run->nempty] = lead->team_id;
+		run->empty_holders[run->nempty++] = lead->rep_id;
+		escalate_wait(run, lead);
 		return;
+	}
 
 	lead->outcome = "reassigned";
 	values[0] = Int32GetDatum(lead->new_rep_id);
@@ -526,6 +703,74 @@ escalate_reassign(EscalateRun *run, EscalateLead *lead)
 			lead->due = DatumGetTimestampTz(d);
 	}
 	escalate_requeue_after(run, lead, lead->fire_step);
+}
+
+/*
+ * escalate_wait
+ *		Keeps a reassign step that found nobody eligible pending: it does
+ *		not fire, and the lead is looked at again one escalation interval
+ *		from now, the earliest a shift, a freed place under a cap or a rep
+ *		made active is noticed without a wake-up.  The wait is recorded by
+ *		escalate_record_waits.
+ */
+static void
+escalate_wait(EscalateRun *run, EscalateLead *lead)
+{
+	lead->fires = false;
+	lead->waits = true;
+	lead->outcome = NULL;
+	lead->next_at = run->now +
+		(TimestampTz) leadflow_escalation_interval * USECS_PER_SEC;
+}
+
+/*
+ * escalate_record_waits
+ *		Records, once per lead and step, that a reassign step is waiting
+ *		for an eligible rep: a row of leadflow.escalation_wait holding the
+ *		first attempt that found nobody.  Later attempts of the same step
+ *		find the row and add nothing, so a long wait leaves one record.
+ */
+static void
+escalate_record_waits(EscalateRun *run)
+{
+	Oid			types[4] = {INT8ARRAYOID, INT2ARRAYOID, TIMESTAMPTZARRAYOID,
+	INT4ARRAYOID};
+	Datum		values[4];
+	Datum	   *ids = palloc(sizeof(Datum) * run->nleads);
+	Datum	   *steps = palloc(sizeof(Datum) * run->nleads);
+	Datum	   *dues = palloc(sizeof(Datum) * run->nleads);
+	Datum	   *reps = palloc(sizeof(Datum) * run->nleads);
+	bool	   *rep_nulls = palloc(sizeof(bool) * run->nleads);
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < run->nleads; i++)
+	{
+		EscalateLead *lead = &run->leads[i];
+
+		if (!lead->waits)
+			continue;
+		ids[n] = Int64GetDatum(lead->lead_id);
+		steps[n] = Int16GetDatum(lead->fire_step);
+		dues[n] = TimestampTzGetDatum(lead->fire_due);
+		reps[n] = Int32GetDatum(lead->rep_id);
+		rep_nulls[n] = (lead->rep_id == 0);
+		n++;
+	}
+	if (n == 0)
+		return;
+
+	values[0] = escalate_array(ids, NULL, n, INT8OID);
+	values[1] = escalate_array(steps, NULL, n, INT2OID);
+	values[2] = escalate_array(dues, NULL, n, TIMESTAMPTZOID);
+	values[3] = escalate_array(reps, rep_nulls, n, INT4OID);
+	escalate_exec("INSERT INTO leadflow.escalation_wait "
+				  "(lead_id, step, due_at, waiting_since, rep_id) "
+				  "SELECT u.lead_id, u.step, u.due_at, now(), u.rep_id "
+				  "FROM unnest($1, $2, $3, $4) "
+				  "AS u(lead_id, step, due_at, rep_id) "
+				  "ON CONFLICT (lead_id, step) DO NOTHING",
+				  4, types, values, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -604,7 +849,9 @@ escalate_fire(EscalateRun *run)
 				  "'escalation_id', f.escalation_id, 'step', f.step, "
 				  "'action', f.action, 'due_at', f.due_at, "
 				  "'manager_id', f.manager_id, 'new_rep_id', f.new_rep_id, "
-				  "'outcome', f.outcome) FROM f) "
+				  "'outcome', f.outcome, 'waiting_since', "
+				  "(SELECT w.waiting_since FROM leadflow.escalation_wait w "
+				  "WHERE w.lead_id = f.lead_id AND w.step = f.step)) FROM f) "
 				  "SELECT f.lead_id FROM f",
 				  9, types, values, NULL, SPI_OK_SELECT);
 	escalate_notify(run);
@@ -781,10 +1028,17 @@ leadflow_run_escalations(PG_FUNCTION_ARGS)
 {
 	TimestampTz started = GetCurrentTimestamp();
 	bool		more;
+	char	   *problem;
 	int64		fired;
 
-	fired = leadflow_escalate(leadflow_escalation_batch_size, &more);
+	fired = leadflow_escalate(leadflow_escalation_batch_size, &more,
+							  &problem);
+	if (problem != NULL)
+		ereport(WARNING,
+				(errmsg("leadflow escalation run: %s", problem),
+				 errdetail("The run went on with the other leads.")));
 	leadflow_jobrun_record("escalate", started, fired,
+						   problem ? problem :
 						   more ? "the batch was full; more leads may be due" :
 						   NULL);
 	PG_RETURN_INT64(fired);

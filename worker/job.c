@@ -96,6 +96,7 @@ static bool job_matview_unit(Oid matview);
 static char *job_matview_name(Oid matview);
 static void job_keep_error(void);
 static void job_warn_failure(const char *target);
+static void job_warn_partial(const char *message);
 
 /*
  * leadflow_job_main
@@ -128,7 +129,13 @@ leadflow_job_main(Datum main_arg)
 	}
 	BackgroundWorkerInitializeConnectionByOid(job_args.dboid, job_args.role,
 											  0);
-	pgstat_report_appname(MyBgworkerEntry->bgw_type);
+
+	/*
+	 * The setting, not only the status entry, so that log_line_prefix's %a
+	 * and the process's own SQL see the name too.
+	 */
+	SetConfigOption("application_name", MyBgworkerEntry->bgw_type,
+					PGC_SUSET, PGC_S_OVERRIDE);
 
 	/* Job workers never take parallel workers from the shared budget. */
 	SetConfigOption("max_parallel_workers_per_gather", "0",
@@ -473,7 +480,12 @@ job_unit(int64 *rows, bool *more)
 				break;
 			case LEADFLOW_JOB_ESCALATE:
 				*rows = leadflow_escalate(leadflow_escalation_batch_size,
-										  more);
+										  more, &message);
+				if (message)
+				{
+					strlcpy(job_message, message, LEADFLOW_MESSAGE_LEN);
+					job_warn_partial(message);
+				}
 				break;
 			case LEADFLOW_JOB_ROLLUP:
 				*rows = leadflow_rollup_refresh(false, &message);
@@ -553,6 +565,38 @@ job_warn_failure(const char *target)
 					job_outcome.error),
 			 errdetail("The job is retried after a back-off; "
 					   "leadflow.worker_status shows its last error.")));
+}
+
+/*
+ * job_warn_partial
+ *		Logs a run that succeeded but had to leave some of its work for
+ *		the next run, as a WARNING sharing the job's limit of one a minute
+ *		per database with job_warn_failure; more often only at DEBUG1.
+ */
+static void
+job_warn_partial(const char *message)
+{
+	LeadflowJobSlot *js = &leadflow_shared->dbs[job_slotno].jobs[job_args.job];
+	TimestampTz now = GetCurrentTimestamp();
+	bool		loud = false;
+	NameData	dbname;
+
+	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);
+	dbname = leadflow_shared->dbs[job_slotno].dbname;
+	if (js->generation == job_args.generation &&
+		now - js->warned_at >= JOB_WARN_EVERY_MS * 1000)
+	{
+		js->warned_at = now;
+		loud = true;
+	}
+	LWLockRelease(leadflow_shared->lock);
+
+	ereport(loud ? WARNING : DEBUG1,
+			(errmsg("leadflow job \"%s\" in database \"%s\": %s",
+					leadflow_job_name(job_args.job), NameStr(dbname),
+					message),
+			 errdetail("The run went on with the rest of its work; "
+					   "leadflow.job_run keeps the message.")));
 }
 
 /*

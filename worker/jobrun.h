@@ -28,7 +28,7 @@ extern int64 leadflow_jobrun_sweep(void);
 extern int64 leadflow_jobrun_prune(int days);
 
 /* worker/escalate.c */
-extern int64 leadflow_escalate(int batch_size, bool *more);
+extern int64 leadflow_escalate(int batch_size, bool *more, char **problem);
 
 /* worker/rollup.c */
 extern int64 leadflow_rollup_refresh(bool full, char **message);

@@ -107,7 +107,8 @@ BEGIN
 END
 $$;
 
--- A deleted lead takes its steps and its place in the queue with it.
+-- A deleted lead takes its steps, its waits and its place in the queue
+-- with it.
 CREATE FUNCTION leadflow.worker_lead_deleted()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -130,6 +131,8 @@ BEGIN
 	WHERE q.lead_id IN (SELECT o.lead_id FROM old_rows o);
 	DELETE FROM leadflow.escalation e
 	WHERE e.lead_id IN (SELECT o.lead_id FROM old_rows o);
+	DELETE FROM leadflow.escalation_wait w
+	WHERE w.lead_id IN (SELECT o.lead_id FROM old_rows o);
 	RETURN NULL;
 END
 $$;
@@ -143,7 +146,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	TRUNCATE leadflow.escalation_queue, leadflow.escalation,
-		leadflow.rollup_delta;
+		leadflow.escalation_wait, leadflow.rollup_delta;
 	UPDATE leadflow.rollup_state SET time_zone = NULL;
 	RETURN NULL;
 END

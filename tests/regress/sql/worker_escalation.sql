@@ -85,8 +85,16 @@ FROM leadflow.escalation ORDER BY lead_id, step;
 -- Second run: 601 and 607 alert the manager; 604 has no more steps.
 SELECT leadflow.run_escalations() AS fired;
 -- Third run: 601 goes to rep 515, the least recently assigned rep of the
--- team who is active, on shift and below cap; 607 has nobody to go to.
+-- team who is active, on shift and below cap; 607 has nobody to go to, so
+-- its step 3 does not fire but waits: one record of the wait, and the
+-- lead is looked at again one escalation interval (15 s) later.
 SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, due_at, rep_id,
+	waiting_since > now() - interval '1 minute' AS waiting_now
+FROM leadflow.escalation_wait ORDER BY lead_id, step;
+SELECT lead_id, next_at > now() AS later,
+	next_at <= now() + interval '15 seconds' AS within_interval
+FROM leadflow.escalation_queue WHERE lead_id = 607;
 SELECT lead_id, step, action, due_at, rep_id, new_rep_id, outcome
 FROM leadflow.escalation WHERE step >= 2 ORDER BY lead_id, step;
 SELECT lead_id, rep_id,
@@ -96,7 +104,8 @@ FROM leadflow.lead WHERE lead_id IN (601, 607) ORDER BY lead_id;
 SELECT rep_id, last_assigned_at > now() - interval '1 minute' AS just_assigned
 FROM leadflow.rep WHERE rep_id BETWEEN 512 AND 516 ORDER BY rep_id;
 
--- A fourth run fires nothing: every step fired once.
+-- A fourth run fires nothing: every step fired once, and 607's retry is
+-- not due yet.
 SELECT leadflow.run_escalations() AS fired;
 SELECT lead_id, count(*) AS steps, count(DISTINCT step) AS distinct_steps
 FROM leadflow.escalation GROUP BY lead_id ORDER BY lead_id;
@@ -108,11 +117,12 @@ FROM leadflow.lead_event WHERE kind = 'escalated'
 ORDER BY lead_id, (details->>'step')::int;
 
 -- What is left in the queue: 603 until its pause ends, 606 until its
--- warning is due, exactly; the reassigned 601 left the ladder's end.
+-- warning is due, exactly; 607 until its retry; the reassigned 601 left
+-- the ladder's end.
 SELECT q.lead_id,
 	   CASE WHEN q.lead_id = 606 THEN q.next_at - l.received_at END
 		   AS after_arrival,
-	   CASE WHEN q.lead_id <> 606 THEN q.next_at END AS next_at
+	   CASE WHEN q.lead_id NOT IN (606, 607) THEN q.next_at END AS next_at
 FROM leadflow.escalation_queue q JOIN leadflow.lead l USING (lead_id)
 WHERE q.lead_id BETWEEN 601 AND 607 ORDER BY q.lead_id;
 
@@ -125,12 +135,15 @@ FROM leadflow.escalation_queue q JOIN leadflow.lead l USING (lead_id)
 WHERE q.lead_id IN (601, 607) ORDER BY q.lead_id;
 
 -- The pause lifted: 603 is due again at once and fires step 1 (a pause
--- does not move the SLA, so the warning is long past); 607 fires the new
--- step 4 at once, 601 only an hour after its new due.
+-- does not move the SLA, so the warning is long past); 601 fires the new
+-- step 4 only an hour after its new due; 607 still waits at step 3, so
+-- its step 4 does not fire, and the wait is not recorded again.
 UPDATE leadflow.lead SET paused_until = NULL WHERE lead_id = 603;
 SELECT leadflow.run_escalations() AS fired;
 SELECT lead_id, step, action FROM leadflow.escalation
-WHERE lead_id IN (601, 603, 607) AND step IN (1, 4) ORDER BY lead_id, step;
+WHERE lead_id IN (601, 603, 607) AND step IN (1, 3, 4)
+ORDER BY lead_id, step;
+SELECT lead_id, step FROM leadflow.escalation_wait ORDER BY lead_id, step;
 
 -- An answer takes a lead out of the queue.
 INSERT INTO leadflow.touch (lead_id, rep_id, kind, direction)
@@ -140,8 +153,9 @@ WHERE lead_id = 606;
 
 -- The queue can be rebuilt from the leads.  The rebuilt queue holds every
 -- open, unanswered lead; the next run fires only what was due anyway
--- (603's step 2, queued at its due time by the last run) and drops the
--- leads whose ladder has ended, which leaves the queue as it was.
+-- (603's step 2, queued at its due time by the last run; 607 is looked
+-- at again and still waits, recorded once) and drops the leads whose
+-- ladder has ended, which leaves the queue as it was.
 CREATE TEMP TABLE queued_before AS
 	SELECT lead_id FROM leadflow.escalation_queue;
 SELECT leadflow.rebuild_escalation_queue() >
@@ -149,6 +163,7 @@ SELECT leadflow.rebuild_escalation_queue() >
 SELECT leadflow.run_escalations() AS fired;
 SELECT lead_id, step, action FROM leadflow.escalation
 WHERE lead_id = 603 ORDER BY step;
+SELECT lead_id, step FROM leadflow.escalation_wait ORDER BY lead_id, step;
 SELECT count(*) AS differences FROM (
 	(SELECT lead_id FROM leadflow.escalation_queue
 	 EXCEPT SELECT lead_id FROM queued_before)
@@ -156,12 +171,92 @@ SELECT count(*) AS differences FROM (
 	(SELECT lead_id FROM queued_before
 	 EXCEPT SELECT lead_id FROM leadflow.escalation_queue)) d;
 
+-- A rep who joins 607's team inactive changes nothing; made active, the
+-- team's waiting lead is due again at once, and the next run gives it to
+-- him: step 3 fires once, with the time the wait began in its event
+-- (603's reassign, due since its pause ended, fires in the same run).
+INSERT INTO leadflow.rep (rep_id, name, team_id, manager_id, active)
+VALUES (519, 'esc newcomer', 502, 511, false);
+SELECT next_at > now() AS later FROM leadflow.escalation_queue
+WHERE lead_id = 607;
+UPDATE leadflow.rep SET active = true WHERE rep_id = 519;
+SELECT next_at <= now() AS due_now FROM leadflow.escalation_queue
+WHERE lead_id = 607;
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, action, due_at, rep_id, new_rep_id, outcome
+FROM leadflow.escalation WHERE lead_id = 607 ORDER BY step;
+SELECT lead_id, rep_id FROM leadflow.lead WHERE lead_id = 607;
+SELECT count(*) AS events, min(e.rep_id) AS rep_id,
+	min(details->>'outcome') AS outcome,
+	min(details->>'new_rep_id') AS new_rep_id,
+	bool_and((details->>'waiting_since')::timestamptz
+			 = w.waiting_since) AS wait_begin_kept
+FROM leadflow.lead_event e
+JOIN leadflow.escalation_wait w ON w.lead_id = e.lead_id
+	AND w.step = (e.details->>'step')::int
+WHERE e.kind = 'escalated' AND e.lead_id = 607;
+-- Once reassigned, nothing fires again until the next step is due (an
+-- hour after the new due); 603's last step fired with 607's.
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, count(*) AS steps, count(DISTINCT step) AS distinct_steps
+FROM leadflow.escalation WHERE lead_id = 607 GROUP BY lead_id;
+
 -- Manual runs are recorded as such.
 SELECT job, status, rows_touched, manual, pid = pg_backend_pid() AS mine
 FROM leadflow.job_run WHERE job = 'escalate' ORDER BY run_id;
 
--- Deleting a lead deletes its steps and its place in the queue.
-DELETE FROM leadflow.touch WHERE lead_id BETWEEN 601 AND 607;
-DELETE FROM leadflow.lead WHERE lead_id BETWEEN 601 AND 607;
+-- A reassignment that fails (here a trigger of the site's refuses to move
+-- lead 609) is undone alone: 608 goes to another rep in the same run, 609
+-- stays, is not recorded as waiting, and is tried again an interval
+-- later; the run says so.  Policy 503 reassigns at due.
+INSERT INTO leadflow.sla_policy (policy_id, name, priority, channel,
+	calendar_id, allowance)
+VALUES (503, 'esc reassign', 1, 'esc_reassign', 501, '1 hour');
+INSERT INTO leadflow.escalation_step (policy_id, step, action, after_due)
+VALUES (503, 1, 'reassign', '0');
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id)
+VALUES (608, '2020-01-01 10:00+00', 'esc_reassign', 512, 503),
+	   (609, '2020-01-01 10:00+00', 'esc_reassign', 512, 503);
+CREATE FUNCTION esc_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.lead_id = 609 AND NEW.rep_id IS DISTINCT FROM OLD.rep_id THEN
+		RAISE EXCEPTION 'lead 609 is frozen';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER esc_refuse BEFORE UPDATE ON leadflow.lead
+	FOR EACH ROW EXECUTE FUNCTION esc_refuse();
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, rep_id <> 512 AS moved FROM leadflow.lead
+WHERE lead_id IN (608, 609) ORDER BY lead_id;
+SELECT lead_id, step, outcome FROM leadflow.escalation
+WHERE lead_id IN (608, 609) ORDER BY lead_id;
+SELECT count(*) AS waits FROM leadflow.escalation_wait
+WHERE lead_id IN (608, 609);
+SELECT next_at > now() AS later FROM leadflow.escalation_queue
+WHERE lead_id = 609;
+SELECT status, rows_touched, message FROM leadflow.job_run
+ORDER BY run_id DESC LIMIT 1;
+-- Once the trigger is gone, 609 moves at its next try.
+DROP TRIGGER esc_refuse ON leadflow.lead;
+DROP FUNCTION esc_refuse();
+UPDATE leadflow.escalation_queue SET next_at = now() WHERE lead_id = 609;
+SELECT leadflow.run_escalations() AS fired;
+SELECT lead_id, step, outcome, rep_id FROM leadflow.escalation
+WHERE lead_id IN (608, 609) ORDER BY lead_id;
+
+-- The record of waits is history that pg_dump keeps with the ledger.
+SELECT c::regclass AS dumped
+FROM pg_extension e, unnest(e.extconfig) c
+WHERE e.extname = 'leadflow'
+  AND c::regclass::text IN ('leadflow.escalation', 'leadflow.escalation_wait')
+ORDER BY c::regclass::text;
+
+-- Deleting a lead deletes its steps, its waits and its place in the
+-- queue.
+DELETE FROM leadflow.touch WHERE lead_id BETWEEN 601 AND 609;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 601 AND 609;
 SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
+	   (SELECT count(*) FROM leadflow.escalation_wait) AS waits,
 	   (SELECT count(*) FROM leadflow.escalation_queue) AS queued;
