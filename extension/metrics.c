@@ -1,0 +1,174 @@
+/*-------------------------------------------------------------------------
+ *
+ * extension/metrics.c
+ *		leadflow.merged_percentiles(list, fractions), the aggregate with
+ *		which the metric views take exact medians and 90th percentiles
+ *		out of the sorted lists that leadflow.rollup_daily keeps per day.
+ *
+ * The transition function appends every element of each list to one
+ * growing array of doubles in the aggregate's memory context; the final
+ * function sorts it once and reads each fraction off it as
+ * percentile_cont does (percentile.c).  So a week's median is the median
+ * of every latency of the week, never a mean of daily medians, at the
+ * cost of one sort of the values the group holds.  No shared state; the
+ * state lives in the aggregate context and goes with it.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type_d.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+
+#include "percentile.h"
+
+PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_add);
+PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_final);
+
+/* The values gathered so far, in the aggregate context. */
+typedef struct MetricsValues
+{
+	double	   *values;
+	int64		count;
+	int64		room;
+	ArrayType  *fractions;		/* copied from the first call */
+} MetricsValues;
+
+static MetricsValues *metrics_state(FunctionCallInfo fcinfo,
+									MemoryContext context);
+static void metrics_append(MetricsValues *state, ArrayType *list);
+
+/*
+ * metrics_state
+ *		The transition state passed in, or a new empty one allocated in the
+ *		aggregate context.
+ */
+static MetricsValues *
+metrics_state(FunctionCallInfo fcinfo, MemoryContext context)
+{
+	MetricsValues *state;
+
+	if (!PG_ARGISNULL(0))
+		return (MetricsValues *) PG_GETARG_POINTER(0);
+	state = MemoryContextAllocZero(context, sizeof(MetricsValues));
+	state->room = 64;
+	state->values = MemoryContextAlloc(context,
+									   state->room * sizeof(double));
+	return state;
+}
+
+/*
+ * metrics_append
+ *		Appends the non-null elements of a one-dimensional double precision
+ *		array to the state, growing it in the context it was allocated in
+ *		(the aggregate context).
+ */
+static void
+metrics_append(MetricsValues *state, ArrayType *list)
+{
+	Datum	   *elements;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	deconstruct_array(list, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
+	if (state->count + n > state->room)
+	{
+		while (state->count + n > state->room)
+			state->room *= 2;
+		state->values = repalloc_huge(state->values,
+									  state->room * sizeof(double));
+	}
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			state->values[state->count++] = DatumGetFloat8(elements[i]);
+	pfree(elements);
+	pfree(nulls);
+}
+
+/*
+ * leadflow_merged_percentiles_add
+ *		Transition function of leadflow.merged_percentiles(double
+ *		precision[], double precision[]): adds the list's values to the
+ *		state and keeps a copy of the first non-null fractions for the
+ *		final function.  A NULL list adds nothing.  Must be called as an
+ *		aggregate.
+ */
+Datum
+leadflow_merged_percentiles_add(PG_FUNCTION_ARGS)
+{
+	MemoryContext context;
+	MetricsValues *state;
+
+	if (!AggCheckCallContext(fcinfo, &context))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("leadflow.merged_percentiles can only be called as an aggregate")));
+
+	state = metrics_state(fcinfo, context);
+	if (state->fractions == NULL && !PG_ARGISNULL(2))
+	{
+		MemoryContext caller = MemoryContextSwitchTo(context);
+
+		state->fractions = PG_GETARG_ARRAYTYPE_P_COPY(2);
+		MemoryContextSwitchTo(caller);
+	}
+	if (!PG_ARGISNULL(1))
+		metrics_append(state, PG_GETARG_ARRAYTYPE_P(1));
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * leadflow_merged_percentiles_final
+ *		Final function: an array holding, for each fraction, the percentile
+ *		of all values gathered, as percentile_cont gives it; NULL when no
+ *		value was gathered or the fractions are NULL.  Fractions outside 0
+ *		to 1 and NULL fractions are refused.  The sort is done in place, so
+ *		a later call (a window frame) finds the same values, sorted.
+ */
+Datum
+leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
+{
+	MetricsValues *state;
+	ArrayType  *fractions;
+	Datum	   *elements;
+	bool	   *nulls;
+	Datum	   *results;
+	int			n;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = (MetricsValues *) PG_GETARG_POINTER(0);
+	if (state->count == 0 || state->fractions == NULL)
+		PG_RETURN_NULL();
+
+	fractions = state->fractions;
+	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (nulls[i] || DatumGetFloat8(elements[i]) < 0.0 ||
+			DatumGetFloat8(elements[i]) > 1.0 ||
+			isnan(DatumGetFloat8(elements[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("percentile fraction must be between 0 and 1")));
+
+	leadflow_percentile_sort(state->values, (size_t) state->count);
+	results = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		results[i] = Float8GetDatum(
+			leadflow_percentile_of_sorted(state->values,
+										  (size_t) state->count,
+										  DatumGetFloat8(elements[i])));
+	PG_RETURN_ARRAYTYPE_P(construct_array(results, n, FLOAT8OID,
+										  sizeof(float8), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+}

@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * extension/percentile.h
+ *		Exact percentiles of a multiset of doubles, computed as
+ *		PostgreSQL's percentile_cont computes them, so that a percentile
+ *		the metric views take from merged rollup lists equals the one a
+ *		direct query over the leads gives.
+ *
+ * Pure C with no PostgreSQL headers, so the cmocka unit tests link it
+ * directly.  No state.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LEADFLOW_PERCENTILE_H
+#define LEADFLOW_PERCENTILE_H
+
+#include <stddef.h>
+
+extern void leadflow_percentile_sort(double *values, size_t n);
+extern double leadflow_percentile_of_sorted(const double *sorted, size_t n,
+											double fraction);
+
+#endif							/* LEADFLOW_PERCENTILE_H */
