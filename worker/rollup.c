@@ -427,7 +427,6 @@ rollup_full(const char *zone)
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(ROLLUP_ESCALATION_FULL_SQL,
 				1, types, values, snapshot, SPI_OK_INSERT);
-	rows += SPI_processed;
 	UnregisterSnapshot(snapshot);
 	return rows;
 }
@@ -473,7 +472,6 @@ rollup_incremental(const char *zone)
 	/* The escalation rollup: add the ledger's changes, drop empty rows. */
 	rollup_exec(ROLLUP_ESCALATION_DELTA_SQL, 1, types, values,
 				InvalidSnapshot, SPI_OK_INSERT);
-	rows += SPI_processed;
 	rollup_exec(ROLLUP_ESCALATION_EMPTY_SQL, 0, NULL, NULL,
 				InvalidSnapshot, SPI_OK_DELETE);
 	return rows;

@@ -44,6 +44,8 @@ FROM leadflow.rollup_state s;
 
 COMMENT ON VIEW leadflow.metric_time_zone IS
 'One row: the time zone the rollups'' days, and so the metric views'' periods, are cut in.';
+COMMENT ON COLUMN leadflow.metric_time_zone.time_zone IS
+'IANA time zone name: leadflow.rollup_state.time_zone, the zone of the last full rebuild, or leadflow.rollup_time_zone before the first refresh.';
 
 -- Every rollup row once per grain, with its period: leads by day of
 -- arrival, escalations by day fired, spend by day spent.  Internal (not
@@ -66,7 +68,7 @@ CREATE VIEW leadflow.metric_input AS
 		0::bigint AS escalations_reassigned, 0::bigint AS escalations_warn,
 		0::bigint AS escalations_remind_rep,
 		0::bigint AS escalations_alert_manager,
-		0::bigint AS escalations_reassign, 0::numeric AS spend
+		0::bigint AS escalations_reassign, 0.00::numeric AS spend
 	FROM leadflow.rollup_daily r
 	UNION ALL
 	SELECT
@@ -85,7 +87,7 @@ CREATE VIEW leadflow.metric_input AS
 		0::bigint AS escalations_reassigned, 0::bigint AS escalations_warn,
 		0::bigint AS escalations_remind_rep,
 		0::bigint AS escalations_alert_manager,
-		0::bigint AS escalations_reassign, 0::numeric AS spend
+		0::bigint AS escalations_reassign, 0.00::numeric AS spend
 	FROM leadflow.rollup_daily r
 	UNION ALL
 	SELECT
@@ -104,7 +106,7 @@ CREATE VIEW leadflow.metric_input AS
 		0::bigint AS escalations_reassigned, 0::bigint AS escalations_warn,
 		0::bigint AS escalations_remind_rep,
 		0::bigint AS escalations_alert_manager,
-		0::bigint AS escalations_reassign, 0::numeric AS spend
+		0::bigint AS escalations_reassign, 0.00::numeric AS spend
 	FROM leadflow.rollup_daily r
 	UNION ALL
 	SELECT
@@ -136,7 +138,7 @@ CREATE VIEW leadflow.metric_input AS
 			AS escalations_alert_manager,
 		CASE e.action WHEN 'reassign' THEN e.fired ELSE 0 END
 			AS escalations_reassign,
-		0::numeric AS spend
+		0.00::numeric AS spend
 	FROM leadflow.rollup_escalation_daily e
 	UNION ALL
 	SELECT
@@ -169,7 +171,7 @@ CREATE VIEW leadflow.metric_input AS
 			AS escalations_alert_manager,
 		CASE e.action WHEN 'reassign' THEN e.fired ELSE 0 END
 			AS escalations_reassign,
-		0::numeric AS spend
+		0.00::numeric AS spend
 	FROM leadflow.rollup_escalation_daily e
 	UNION ALL
 	SELECT
@@ -202,7 +204,7 @@ CREATE VIEW leadflow.metric_input AS
 			AS escalations_alert_manager,
 		CASE e.action WHEN 'reassign' THEN e.fired ELSE 0 END
 			AS escalations_reassign,
-		0::numeric AS spend
+		0.00::numeric AS spend
 	FROM leadflow.rollup_escalation_daily e
 	UNION ALL
 	SELECT

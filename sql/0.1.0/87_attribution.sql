@@ -100,7 +100,7 @@ COMMENT ON COLUMN leadflow.lost_lead_attribution.response_wall_s IS 'Response la
 COMMENT ON COLUMN leadflow.lost_lead_attribution.response_business_s IS 'Response latency in business seconds on the policy''s calendar.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.reached IS 'Whether the lead was ever reached.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.attempts IS 'Outbound touches made.';
-COMMENT ON COLUMN leadflow.lost_lead_attribution.attempts_before_reach IS 'Outbound touches up to and including the reaching one; 0 when never reached.';
+COMMENT ON COLUMN leadflow.lost_lead_attribution.attempts_before_reach IS 'Outbound touches up to and including the reaching one; NULL when never reached.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.last_touch_at IS 'Time of the last touch; NULL when never touched.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.idle_s IS 'Open leads: seconds since the last touch, or since arrival when never touched; NULL when closed.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.score IS 'Lead-quality score, 0 to 100.';

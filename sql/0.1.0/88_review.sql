@@ -22,7 +22,7 @@ COMMENT ON COLUMN leadflow.review_criterion.max_points IS 'Most points the crite
 COMMENT ON COLUMN leadflow.review_criterion.active IS 'Only active criteria count toward the maximum of a new review.';
 
 CREATE TABLE leadflow.call_review (
-	touch_id bigint NOT NULL REFERENCES leadflow.touch ON DELETE CASCADE,
+	touch_id bigint NOT NULL,
 	criterion text NOT NULL
 		REFERENCES leadflow.review_criterion ON UPDATE CASCADE,
 	points smallint NOT NULL
@@ -34,7 +34,7 @@ CREATE TABLE leadflow.call_review (
 );
 
 COMMENT ON TABLE leadflow.call_review IS
-'QA scores of reviewed calls: one row per call and rubric criterion.';
+'QA scores of reviewed calls: one row per call and rubric criterion.  No foreign key to leadflow.touch, so that touches can still be truncated; a review outlives its call.';
 COMMENT ON COLUMN leadflow.call_review.touch_id IS 'The call (a touch).';
 COMMENT ON COLUMN leadflow.call_review.points IS 'Points given, from 0 to the criterion''s max_points.';
 COMMENT ON COLUMN leadflow.call_review.reviewer IS 'Who scored it.';
@@ -96,7 +96,7 @@ FROM (
 	  AND t.recording_uri IS NOT NULL AND t.rep_id IS NOT NULL
 	WINDOW w AS (PARTITION BY t.rep_id,
 		pg_catalog.date_trunc('week', t.touched_at AT TIME ZONE z.time_zone)
-		ORDER BY pg_catalog.md5(t.touch_id::text), t.touch_id)) c
+		ORDER BY pg_catalog.md5(t.touch_id::text) COLLATE "C", t.touch_id)) c
 JOIN leadflow.lead l ON l.lead_id = c.lead_id
 LEFT JOIN leadflow.rep p ON p.rep_id = c.rep_id
 LEFT JOIN (
