@@ -315,7 +315,7 @@ static void
 settings_define_metrics(void)
 {
 	DefineCustomIntVariable("leadflow.stale_after",
-							"How long an open lead may go without a touch before lost-lead attribution counts it as lost by Sales.",
+							"How long an open lead may go untouched before attribution blames Sales.",
 							"Measured from the last touch, or from arrival when there is none.",
 							&leadflow_stale_after,
 							14 * 86400, 60, INT_MAX,
@@ -324,7 +324,7 @@ settings_define_metrics(void)
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("leadflow.min_attempts",
-							"Fewest outbound touches before closing a lead that lost-lead attribution does not blame on Sales.",
+							"Outbound touches below which attribution blames a close on Sales.",
 							NULL,
 							&leadflow_min_attempts,
 							3, 0, 1000,
