@@ -28,7 +28,8 @@ CREATE AGGREGATE leadflow.merged_percentiles(double precision[],
 	SFUNC = leadflow.merged_percentiles_add,
 	STYPE = internal,
 	FINALFUNC = leadflow.merged_percentiles_final,
-	FINALFUNC_MODIFY = READ_WRITE
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
 );
 
 COMMENT ON AGGREGATE leadflow.merged_percentiles(double precision[], double precision[]) IS
