@@ -57,7 +57,7 @@ metrics_state(FunctionCallInfo fcinfo, MemoryContext context)
 	if (!PG_ARGISNULL(0))
 		return (MetricsValues *) PG_GETARG_POINTER(0);
 	state = MemoryContextAllocZero(context, sizeof(MetricsValues));
-	state->room = 64;
+	state->room = 16;
 	state->values = MemoryContextAlloc(context,
 									   state->room * sizeof(double));
 	return state;
@@ -65,9 +65,9 @@ metrics_state(FunctionCallInfo fcinfo, MemoryContext context)
 
 /*
  * metrics_append
- *		Appends the non-null elements of a one-dimensional double precision
- *		array to the state, growing it in the context it was allocated in
- *		(the aggregate context).
+ *		Appends the non-null elements of a double precision array to the
+ *		state, growing it in the context it was allocated in (the
+ *		aggregate context).  An array without NULLs is copied in one go.
  */
 static void
 metrics_append(MetricsValues *state, ArrayType *list)
@@ -77,8 +77,9 @@ metrics_append(MetricsValues *state, ArrayType *list)
 	int			n;
 	int			i;
 
-	deconstruct_array(list, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
+	n = ArrayGetNItems(ARR_NDIM(list), ARR_DIMS(list));
+	if (n == 0)
+		return;
 	if (state->count + n > state->room)
 	{
 		while (state->count + n > state->room)
@@ -86,6 +87,18 @@ metrics_append(MetricsValues *state, ArrayType *list)
 		state->values = repalloc_huge(state->values,
 									  state->room * sizeof(double));
 	}
+
+	/* The rollup lists hold no NULL: copy the doubles as they lie. */
+	if (!ARR_HASNULL(list))
+	{
+		memcpy(state->values + state->count, ARR_DATA_PTR(list),
+			   n * sizeof(double));
+		state->count += n;
+		return;
+	}
+
+	deconstruct_array(list, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
 	for (i = 0; i < n; i++)
 		if (!nulls[i])
 			state->values[state->count++] = DatumGetFloat8(elements[i]);

@@ -20,6 +20,11 @@
  * leadflow.rollup_time_zone no longer matches the zone the rollups were
  * cut in (or after TRUNCATE or a restore).
  *
+ * leadflow.rollup_escalation_daily, the escalation steps per day fired,
+ * rep, step and action, is kept the same way from the ledger's changes
+ * that triggers log in leadflow.rollup_escalation_delta: by the same
+ * refresh, and rebuilt by a full refresh in the same snapshot.
+ *
  * Concurrency: a refresh holds SHARE ROW EXCLUSIVE on rollup_daily, so two
  * refreshes (the worker and a manual call) take turns while readers go
  * on.  No process-local state.  Statements run with search_path set to

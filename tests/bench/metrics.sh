@@ -65,16 +65,16 @@ s AS (
 	WHERE s.spent_on >= '$from' AND s.spent_on < '$to')
 SELECT coalesce(l.day, s.day) AS day, coalesce(l.campaign_id, s.campaign_id),
 	coalesce(l.channel, s.channel), l.leads, l.uniq, l.reached,
-	l.reached::numeric / nullif(l.uniq, 0), l.wrong_target,
-	l.wrong_target::numeric / nullif(l.uniq, 0), l.invalid_contact,
-	l.invalid_contact::numeric / nullif(l.uniq, 0), l.potential,
-	l.potential::numeric / nullif(l.uniq, 0), l.hot,
-	l.hot::numeric / nullif(l.uniq, 0), l.won,
-	l.won::numeric / nullif(l.uniq, 0), coalesce(s.amount, 0),
+	l.reached::float8 / nullif(l.uniq, 0), l.wrong_target,
+	l.wrong_target::float8 / nullif(l.uniq, 0), l.invalid_contact,
+	l.invalid_contact::float8 / nullif(l.uniq, 0), l.potential,
+	l.potential::float8 / nullif(l.uniq, 0), l.hot,
+	l.hot::float8 / nullif(l.uniq, 0), l.won,
+	l.won::float8 / nullif(l.uniq, 0), coalesce(s.amount, 0),
 	round(coalesce(s.amount, 0) / nullif(l.leads, 0), 2),
 	round(coalesce(s.amount, 0) / nullif(l.potential, 0), 2),
 	round(coalesce(s.amount, 0) / nullif(l.won, 0), 2),
-	l.score_sum::numeric / nullif(l.scored, 0)
+	l.score_sum::float8 / nullif(l.scored, 0)
 FROM l FULL JOIN s ON s.day = l.day AND s.campaign_id = l.campaign_id
 	AND s.channel = l.channel"
 
@@ -121,15 +121,15 @@ e AS (
 	WHERE e.fired_at >= '$from 00:00+00' AND e.fired_at < '$to 00:00+00'
 	GROUP BY 1, 2)
 SELECT day, rep_id, l.leads, l.responded,
-	l.responded::numeric / nullif(l.leads, 0) AS responded_share,
+	l.responded::float8 / nullif(l.leads, 0) AS responded_share,
 	l.latency_count, l.business[1] AS business_median,
 	l.business[2] AS business_p90, l.business_mean,
 	l.wall[1] AS wall_median, l.wall[2] AS wall_p90, l.wall_mean,
 	l.system_delay, l.human_delay, l.sla_met, l.sla_missed,
-	l.sla_met::numeric / nullif(l.sla_met + l.sla_missed, 0) AS met_share,
+	l.sla_met::float8 / nullif(l.sla_met + l.sla_missed, 0) AS met_share,
 	e.escalations, e.warn, e.remind, e.alert, e.reassign, l.reached,
-	l.reached::numeric / nullif(l.leads, 0) AS reached_share, l.attempts,
-	l.won, l.won::numeric / nullif(l.leads, 0) AS won_share
+	l.reached::float8 / nullif(l.leads, 0) AS reached_share, l.attempts,
+	l.won, l.won::float8 / nullif(l.leads, 0) AS won_share
 FROM l FULL JOIN e USING (day, rep_id)
 SQL
 }

@@ -194,11 +194,11 @@ SELECT time_zone FROM leadflow.rollup_state;
 --   spend 30: 15 a lead; scores 55 + 65, mean 60.
 -- 03-12 c802: 911, reached and potential; spend 60.
 SELECT period_start, campaign_id, channel, leads, unique_leads, reached,
-	round(reached_share, 4) AS reached_share, wrong_target,
-	round(wrong_target_share, 4) AS wrong_share, invalid_contact,
-	round(invalid_contact_share, 4) AS invalid_share, potential, hot, won,
+	round(reached_share::numeric, 4) AS reached_share, wrong_target,
+	round(wrong_target_share::numeric, 4) AS wrong_share, invalid_contact,
+	round(invalid_contact_share::numeric, 4) AS invalid_share, potential, hot, won,
 	spend, cost_per_lead, cost_per_potential, cost_per_won,
-	round(mean_score, 3) AS mean_score
+	round(mean_score::numeric, 3) AS mean_score
 FROM leadflow.campaign_quality WHERE grain = 'day'
 ORDER BY period_start, campaign_id, channel;
 
@@ -211,10 +211,10 @@ ORDER BY period_start, campaign_id, channel;
 --   spend 200: 100 a lead, 200 a potential or won lead; mean 55.
 -- Week of 11 March: as the days.
 SELECT period_start, period_end, campaign_id, leads, unique_leads, reached,
-	round(reached_share, 4) AS reached_share, invalid_contact,
-	round(potential_share, 4) AS potential_share, hot, won,
-	round(won_share, 4) AS won_share, spend, cost_per_lead,
-	cost_per_potential, cost_per_won, round(mean_score, 3) AS mean_score
+	round(reached_share::numeric, 4) AS reached_share, invalid_contact,
+	round(potential_share::numeric, 4) AS potential_share, hot, won,
+	round(won_share::numeric, 4) AS won_share, spend, cost_per_lead,
+	cost_per_potential, cost_per_won, round(mean_score::numeric, 3) AS mean_score
 FROM leadflow.campaign_quality WHERE grain = 'week'
 ORDER BY period_start, campaign_id;
 
@@ -226,10 +226,10 @@ ORDER BY period_start, campaign_id;
 -- c802: 906, 907, 911: reached 3, potential 2, hot 1, won 1; spend 260:
 -- 86.67 a lead, 130 a potential lead, 260 a won deal.
 SELECT period_start, campaign_id, channel, leads, unique_leads, reached,
-	round(reached_share, 4) AS reached_share, wrong_target, invalid_contact,
-	potential, hot, won, round(won_share, 4) AS won_share, spend,
+	round(reached_share::numeric, 4) AS reached_share, wrong_target, invalid_contact,
+	potential, hot, won, round(won_share::numeric, 4) AS won_share, spend,
 	cost_per_lead, cost_per_potential, cost_per_won,
-	round(mean_score, 3) AS mean_score, period_starts_at, time_zone
+	round(mean_score::numeric, 3) AS mean_score, period_starts_at, time_zone
 FROM leadflow.campaign_quality WHERE grain = 'month'
 ORDER BY campaign_id, channel;
 
@@ -257,7 +257,7 @@ ORDER BY campaign_id, channel;
 -- Binh, week of 11 March: 911: 600/600, met, reached with 1 attempt.
 -- No rep, week of 11 March: 912.
 SELECT period_start, rep_id, rep_name, team_id, leads_assigned, responded,
-	round(responded_share, 4) AS responded_share, latency_count,
+	round(responded_share::numeric, 4) AS responded_share, latency_count,
 	round(latency_business_median_s::numeric, 3) AS biz_median,
 	round(latency_business_p90_s::numeric, 3) AS biz_p90,
 	round(latency_business_mean_s::numeric, 3) AS biz_mean,
@@ -269,13 +269,13 @@ ORDER BY period_start, rep_id;
 SELECT period_start, rep_id, delay_count,
 	round(system_delay_mean_s::numeric, 3) AS system_mean,
 	round(human_delay_mean_s::numeric, 3) AS human_mean,
-	sla_met, sla_missed, sla_judged, round(sla_met_share, 4) AS met_share,
+	sla_met, sla_missed, sla_judged, round(sla_met_share::numeric, 4) AS met_share,
 	escalations, escalations_warn, escalations_remind_rep,
 	escalations_alert_manager, escalations_reassign, escalations_reassigned,
-	reached, round(reached_share, 4) AS reached_share,
+	reached, round(reached_share::numeric, 4) AS reached_share,
 	attempts_before_reach_sum,
-	round(attempts_before_reach_mean, 3) AS attempts_mean,
-	won, round(won_share, 4) AS won_share
+	round(attempts_before_reach_mean::numeric, 3) AS attempts_mean,
+	won, round(won_share::numeric, 4) AS won_share
 FROM leadflow.rep_responsiveness WHERE grain = 'week'
 ORDER BY period_start, rep_id;
 
@@ -310,9 +310,9 @@ SELECT period_start, team_id, team_name, leads_assigned, responded,
 	round(latency_wall_median_s::numeric, 3) AS wall_median,
 	round(latency_wall_p90_s::numeric, 3) AS wall_p90,
 	round(latency_wall_mean_s::numeric, 3) AS wall_mean,
-	sla_met, sla_judged, round(sla_met_share, 4) AS met_share, escalations,
-	reached, round(attempts_before_reach_mean, 3) AS attempts_mean, won,
-	round(won_share, 4) AS won_share
+	sla_met, sla_judged, round(sla_met_share::numeric, 4) AS met_share, escalations,
+	reached, round(attempts_before_reach_mean::numeric, 3) AS attempts_mean, won,
+	round(won_share::numeric, 4) AS won_share
 FROM leadflow.team_responsiveness WHERE grain = 'week'
 ORDER BY period_start, team_id;
 
@@ -357,7 +357,7 @@ ORDER BY lead_id;
 -- sales.  11 March c801: 910 sales, 912 marketing: 1/2 each; c802 911
 -- sales.
 SELECT period_start, campaign_id, side, leads, lost_leads,
-	round(lost_share, 4) AS lost_share
+	round(lost_share::numeric, 4) AS lost_share
 FROM leadflow.lost_lead_summary WHERE grain = 'week'
 ORDER BY period_start, campaign_id, side;
 
