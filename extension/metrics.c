@@ -7,8 +7,8 @@
  *
  * The transition function appends every element of each list to one
  * growing array of doubles in the aggregate's memory context; the final
- * function sorts it once and reads each fraction off it as
- * percentile_cont does (percentile.c).  So a week's median is the median
+ * function selects the ranks each fraction needs (no full sort) and
+ * interpolates between them as percentile_cont does (percentile.c).  So a week's median is the median
  * of every latency of the week, never a mean of daily medians, at the
  * cost of one sort of the values the group holds.  No shared state; the
  * state lives in the aggregate context and goes with it.
@@ -143,8 +143,9 @@ leadflow_merged_percentiles_add(PG_FUNCTION_ARGS)
  *		Final function: an array holding, for each fraction, the percentile
  *		of all values gathered, as percentile_cont gives it; NULL when no
  *		value was gathered or the fractions are NULL.  Fractions outside 0
- *		to 1 and NULL fractions are refused.  The sort is done in place, so
- *		a later call (a window frame) finds the same values, sorted.
+ *		to 1, NULL fractions and more than LEADFLOW_PERCENTILE_MAX_FRACTIONS
+ *		of them are refused.  The selection reorders the values in place,
+ *		so a later call (a window frame) finds the same multiset.
  */
 Datum
 leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
@@ -154,6 +155,8 @@ leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
 	Datum	   *elements;
 	bool	   *nulls;
 	Datum	   *results;
+	double		wanted[LEADFLOW_PERCENTILE_MAX_FRACTIONS];
+	double		found[LEADFLOW_PERCENTILE_MAX_FRACTIONS];
 	int			n;
 	int			i;
 
@@ -166,21 +169,27 @@ leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
 	fractions = state->fractions;
 	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
+	if (n > LEADFLOW_PERCENTILE_MAX_FRACTIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("at most %d percentile fractions can be asked at once",
+						LEADFLOW_PERCENTILE_MAX_FRACTIONS)));
 	for (i = 0; i < n; i++)
-		if (nulls[i] || DatumGetFloat8(elements[i]) < 0.0 ||
-			DatumGetFloat8(elements[i]) > 1.0 ||
-			isnan(DatumGetFloat8(elements[i])))
+	{
+		if (nulls[i] || isnan(DatumGetFloat8(elements[i])) ||
+			DatumGetFloat8(elements[i]) < 0.0 ||
+			DatumGetFloat8(elements[i]) > 1.0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("percentile fraction must be between 0 and 1")));
+		wanted[i] = DatumGetFloat8(elements[i]);
+	}
 
-	leadflow_percentile_sort(state->values, (size_t) state->count);
+	leadflow_percentiles(state->values, (size_t) state->count, wanted, found,
+						 n);
 	results = palloc(sizeof(Datum) * Max(n, 1));
 	for (i = 0; i < n; i++)
-		results[i] = Float8GetDatum(
-			leadflow_percentile_of_sorted(state->values,
-										  (size_t) state->count,
-										  DatumGetFloat8(elements[i])));
+		results[i] = Float8GetDatum(found[i]);
 	PG_RETURN_ARRAYTYPE_P(construct_array(results, n, FLOAT8OID,
 										  sizeof(float8), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));

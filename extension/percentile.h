@@ -18,7 +18,13 @@
 
 #include <stddef.h>
 
+/* Most fractions one call of leadflow_percentiles takes. */
+#define LEADFLOW_PERCENTILE_MAX_FRACTIONS 16
+
 extern void leadflow_percentile_sort(double *values, size_t n);
+extern void leadflow_percentiles(double *values, size_t n,
+								 const double *fractions, double *results,
+								 int nfractions);
 extern double leadflow_percentile_of_sorted(const double *sorted, size_t n,
 											double fraction);
 

@@ -187,3 +187,9 @@ for pair in campaign rep rep_week; do
 		"$(psql -qXAt -c "SELECT count(*) FROM (${sql[${pair}_view]}) q")"
 	printf '  %-10s view rounds: %s\n' "" "${runs[${pair}_view]}"
 done
+
+# METRICS_EXPLAIN=1 also prints the plans of the two view queries.
+if [ "${METRICS_EXPLAIN:-0}" = 1 ]; then
+	psql -qX -c "EXPLAIN (ANALYZE, BUFFERS) $view_campaign"
+	psql -qX -c "EXPLAIN (ANALYZE, BUFFERS) $view_rep"
+fi

@@ -12,6 +12,8 @@
  *-------------------------------------------------------------------------
  */
 #include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +78,51 @@ test_merged(void **state)
 					   1e-9);
 }
 
+/* Selection without sorting gives what the sorted values give. */
+static void
+test_selection_matches_sort(void **state)
+{
+	double		fractions[] = {0.9, 0.5, 0.0, 1.0, 0.25};
+	double		found[5];
+	double		sorted[300];
+	double		shuffled[300];
+	unsigned int seed = 12345;
+	int			round;
+	int			i;
+
+	(void) state;
+	for (round = 0; round < 200; round++)
+	{
+		size_t		n = 1 + round % 300;
+
+		/* few distinct values, so that ties are common */
+		for (i = 0; i < (int) n; i++)
+			sorted[i] = shuffled[i] = (double) (rand_r(&seed) % 50) * 1.5;
+		leadflow_percentile_sort(sorted, n);
+		leadflow_percentiles(shuffled, n, fractions, found, 5);
+		for (i = 0; i < 5; i++)
+			assert_true(found[i] ==
+						leadflow_percentile_of_sorted(sorted, n,
+													  fractions[i]));
+	}
+}
+
+/* Sorted runs back to back, as merged rollup lists arrive. */
+static void
+test_selection_of_runs(void **state)
+{
+	/* 10 20 30 | 5 25 | 15: sorted 5 10 15 20 25 30 */
+	double		v[] = {10.0, 20.0, 30.0, 5.0, 25.0, 15.0};
+	double		fractions[] = {0.5, 0.9};
+	double		found[2];
+
+	(void) state;
+	leadflow_percentiles(v, 6, fractions, found, 2);
+	/* median at 2.5: 15 + 0.5 * 5 = 17.5; p90 at 4.5: 25 + 0.5 * 5 */
+	assert_true(found[0] == 17.5);
+	assert_true(found[1] == 27.5);
+}
+
 int
 main(void)
 {
@@ -84,6 +131,8 @@ main(void)
 		cmocka_unit_test(test_median),
 		cmocka_unit_test(test_p90),
 		cmocka_unit_test(test_merged),
+		cmocka_unit_test(test_selection_matches_sort),
+		cmocka_unit_test(test_selection_of_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
