@@ -37,7 +37,7 @@ typedef struct MetricsValues
 	double	   *values;
 	int64		count;
 	int64		room;
-	ArrayType  *fractions;		/* copied from the first call */
+	ArrayType  *fractions;		/* the call site's copy, in fn_mcxt */
 } MetricsValues;
 
 static MetricsValues *metrics_state(FunctionCallInfo fcinfo,
@@ -47,7 +47,7 @@ static void metrics_append(MetricsValues *state, ArrayType *list);
 /*
  * metrics_state
  *		The transition state passed in, or a new empty one allocated in the
- *		aggregate context.
+ *		aggregate context, with room for the first list.
  */
 static MetricsValues *
 metrics_state(FunctionCallInfo fcinfo, MemoryContext context)
@@ -57,7 +57,9 @@ metrics_state(FunctionCallInfo fcinfo, MemoryContext context)
 	if (!PG_ARGISNULL(0))
 		return (MetricsValues *) PG_GETARG_POINTER(0);
 	state = MemoryContextAllocZero(context, sizeof(MetricsValues));
-	state->room = 16;
+	state->room = PG_ARGISNULL(1) ? 8 :
+		Max(8, ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(1)),
+							  ARR_DIMS(PG_GETARG_ARRAYTYPE_P(1))));
 	state->values = MemoryContextAlloc(context,
 									   state->room * sizeof(double));
 	return state;
@@ -110,8 +112,9 @@ metrics_append(MetricsValues *state, ArrayType *list)
  * leadflow_merged_percentiles_add
  *		Transition function of leadflow.merged_percentiles(double
  *		precision[], double precision[]): adds the list's values to the
- *		state and keeps a copy of the first non-null fractions for the
- *		final function.  A NULL list adds nothing.  Must be called as an
+ *		state and points it at the call site's copy of the fractions (the
+ *		first non-null ones seen there, kept in fn_mcxt) for the final
+ *		function.  A NULL list adds nothing.  Must be called as an
  *		aggregate.
  */
 Datum
@@ -126,12 +129,19 @@ leadflow_merged_percentiles_add(PG_FUNCTION_ARGS)
 				 errmsg("leadflow.merged_percentiles can only be called as an aggregate")));
 
 	state = metrics_state(fcinfo, context);
+
+	/* One copy of the fractions per call site, not one per group. */
 	if (state->fractions == NULL && !PG_ARGISNULL(2))
 	{
-		MemoryContext caller = MemoryContextSwitchTo(context);
+		if (fcinfo->flinfo->fn_extra == NULL)
+		{
+			MemoryContext caller;
 
-		state->fractions = PG_GETARG_ARRAYTYPE_P_COPY(2);
-		MemoryContextSwitchTo(caller);
+			caller = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+			fcinfo->flinfo->fn_extra = PG_GETARG_ARRAYTYPE_P_COPY(2);
+			MemoryContextSwitchTo(caller);
+		}
+		state->fractions = (ArrayType *) fcinfo->flinfo->fn_extra;
 	}
 	if (!PG_ARGISNULL(1))
 		metrics_append(state, PG_GETARG_ARRAYTYPE_P(1));

@@ -29,9 +29,13 @@ CREATE AGGREGATE leadflow.merged_percentiles(double precision[],
 	STYPE = internal,
 	FINALFUNC = leadflow.merged_percentiles_final,
 	FINALFUNC_MODIFY = READ_WRITE,
-	PARALLEL = SAFE
+	SSPACE = 512
 );
 
+-- Not parallel safe: it has no combine function, and the metric views
+-- are small aggregations that a parallel plan only slows down.  SSPACE
+-- is the state's size at day grain (a few dozen values), which lets the
+-- planner hash the groups instead of sorting rows that carry the lists.
 COMMENT ON AGGREGATE leadflow.merged_percentiles(double precision[], double precision[]) IS
 'Exact percentiles of all the values of the lists aggregated (NULL lists and elements are skipped), one per fraction of the second argument (fractions from 0 to 1, read from the first row), as percentile_cont computes them; NULL when there is no value.  Used to merge the daily latency lists of the rollups into weekly or monthly medians.';
 
@@ -369,14 +373,28 @@ WHERE m.source IN ('lead', 'spend')
 GROUP BY m.grain, m.period_start, m.campaign_id, c.name, m.channel;
 
 CREATE VIEW leadflow.rep_responsiveness AS
-SELECT m.grain, m.period_start,
-	CASE m.grain WHEN 'day' THEN m.period_start + 1
-		WHEN 'week' THEN m.period_start + 7
-		ELSE (m.period_start + interval '1 month')::date END AS period_end,
-	m.period_start::timestamp AT TIME ZONE (SELECT z.time_zone
+SELECT a.grain, a.period_start,
+	CASE a.grain WHEN 'day' THEN a.period_start + 1
+		WHEN 'week' THEN a.period_start + 7
+		ELSE (a.period_start + interval '1 month')::date END AS period_end,
+	a.period_start::timestamp AT TIME ZONE (SELECT z.time_zone
 		FROM leadflow.metric_time_zone z) AS period_starts_at,
 	(SELECT z.time_zone FROM leadflow.metric_time_zone z) AS time_zone,
-	m.rep_id, p.name AS rep_name, p.team_id,
+	a.rep_id, p.name AS rep_name, p.team_id,
+	a.leads_assigned, a.responded, a.responded_share, a.latency_count,
+	a.latency_business_median_s, a.latency_business_p90_s,
+	a.latency_business_mean_s, a.latency_business_s_sum,
+	a.latency_wall_median_s, a.latency_wall_p90_s, a.latency_wall_mean_s,
+	a.latency_wall_s_sum, a.delay_count, a.system_delay_mean_s,
+	a.human_delay_mean_s, a.system_delay_s_sum, a.human_delay_s_sum,
+	a.sla_met, a.sla_missed, a.sla_judged, a.sla_met_share, a.escalations,
+	a.escalations_warn, a.escalations_remind_rep,
+	a.escalations_alert_manager, a.escalations_reassign,
+	a.escalations_reassigned, a.reached, a.reached_share,
+	a.attempts_before_reach_sum, a.attempts_before_reach_mean, a.won,
+	a.won_share
+FROM (
+	SELECT m.grain, m.period_start, m.rep_id,
 	sum(m.leads)::bigint AS leads_assigned,
 	sum(m.responded)::bigint AS responded,
 	sum(m.responded)::float8 / nullif(sum(m.leads), 0) AS responded_share,
@@ -420,20 +438,34 @@ SELECT m.grain, m.period_start,
 		AS attempts_before_reach_mean,
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
-FROM leadflow.metric_input m
-LEFT JOIN leadflow.rep p ON p.rep_id = m.rep_id
-WHERE m.source IN ('lead', 'escalation')
-GROUP BY m.grain, m.period_start, m.rep_id, p.name, p.team_id;
+	FROM leadflow.metric_input m
+	WHERE m.source IN ('lead', 'escalation')
+	GROUP BY m.grain, m.period_start, m.rep_id) a
+LEFT JOIN leadflow.rep p ON p.rep_id = a.rep_id;
 
 CREATE VIEW leadflow.team_responsiveness AS
-SELECT m.grain, m.period_start,
-	CASE m.grain WHEN 'day' THEN m.period_start + 1
-		WHEN 'week' THEN m.period_start + 7
-		ELSE (m.period_start + interval '1 month')::date END AS period_end,
-	m.period_start::timestamp AT TIME ZONE (SELECT z.time_zone
+SELECT a.grain, a.period_start,
+	CASE a.grain WHEN 'day' THEN a.period_start + 1
+		WHEN 'week' THEN a.period_start + 7
+		ELSE (a.period_start + interval '1 month')::date END AS period_end,
+	a.period_start::timestamp AT TIME ZONE (SELECT z.time_zone
 		FROM leadflow.metric_time_zone z) AS period_starts_at,
 	(SELECT z.time_zone FROM leadflow.metric_time_zone z) AS time_zone,
-	p.team_id, t.name AS team_name,
+	a.team_id, t.name AS team_name,
+	a.leads_assigned, a.responded, a.responded_share, a.latency_count,
+	a.latency_business_median_s, a.latency_business_p90_s,
+	a.latency_business_mean_s, a.latency_business_s_sum,
+	a.latency_wall_median_s, a.latency_wall_p90_s, a.latency_wall_mean_s,
+	a.latency_wall_s_sum, a.delay_count, a.system_delay_mean_s,
+	a.human_delay_mean_s, a.system_delay_s_sum, a.human_delay_s_sum,
+	a.sla_met, a.sla_missed, a.sla_judged, a.sla_met_share, a.escalations,
+	a.escalations_warn, a.escalations_remind_rep,
+	a.escalations_alert_manager, a.escalations_reassign,
+	a.escalations_reassigned, a.reached, a.reached_share,
+	a.attempts_before_reach_sum, a.attempts_before_reach_mean, a.won,
+	a.won_share
+FROM (
+	SELECT m.grain, m.period_start, p.team_id,
 	sum(m.leads)::bigint AS leads_assigned,
 	sum(m.responded)::bigint AS responded,
 	sum(m.responded)::float8 / nullif(sum(m.leads), 0) AS responded_share,
@@ -477,11 +509,11 @@ SELECT m.grain, m.period_start,
 		AS attempts_before_reach_mean,
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
-FROM leadflow.metric_input m
-LEFT JOIN leadflow.rep p ON p.rep_id = m.rep_id
-LEFT JOIN leadflow.team t ON t.team_id = p.team_id
-WHERE m.source IN ('lead', 'escalation')
-GROUP BY m.grain, m.period_start, p.team_id, t.name;
+	FROM leadflow.metric_input m
+	LEFT JOIN leadflow.rep p ON p.rep_id = m.rep_id
+	WHERE m.source IN ('lead', 'escalation')
+	GROUP BY m.grain, m.period_start, p.team_id) a
+LEFT JOIN leadflow.team t ON t.team_id = a.team_id;
 
 CREATE VIEW leadflow.funnel AS
 SELECT m.grain, m.period_start,
