@@ -18,6 +18,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 LEADS=${LEADS:-5000000}
 METRICS_ROUNDS=${METRICS_ROUNDS:-7}
 export PGDATABASE=leadflow_metrics
+# METRICS_WORK_MEM (e.g. 32MB) sets work_mem for every query, both sides.
+if [ -n "${METRICS_WORK_MEM:-}" ]; then
+	export PGOPTIONS="${PGOPTIONS:-} -c work_mem=$METRICS_WORK_MEM"
+fi
 
 psql -qX -d postgres -tAc \
 	"SELECT 1 FROM pg_database WHERE datname = 'leadflow_metrics'" |
