@@ -20,6 +20,7 @@ PURE_SRCS = \
 	extension/business_time.c \
 	extension/email.c \
 	extension/phone.cpp \
+	extension/percentile.c \
 	extension/score_math.c \
 	extension/utf8.c
 PURE_OBJS = $(addsuffix .o,$(basename $(wildcard $(PURE_SRCS))))

@@ -42,6 +42,10 @@ int			leadflow_future_arrival_tolerance = 300;
 
 char	   *leadflow_default_region = NULL;
 
+int			leadflow_stale_after = 14 * 86400;
+int			leadflow_min_attempts = 3;
+int			leadflow_review_calls_per_week = 5;
+
 static bool settings_check_region(char **newval, void **extra,
 								  GucSource source);
 
@@ -76,6 +80,7 @@ static bool settings_check_time_zone(char **newval, void **extra,
 									 GucSource source);
 static void settings_define_worker(void);
 static void settings_define_jobs(void);
+static void settings_define_metrics(void);
 
 /*
  * leadflow_define_settings
@@ -99,6 +104,7 @@ leadflow_define_settings(void)
 
 	settings_define_worker();
 	settings_define_jobs();
+	settings_define_metrics();
 	DefineCustomIntVariable("leadflow.duplicate_window",
 							"How far back a new lead's phone and e-mail key are matched against earlier leads.",
 							NULL,
@@ -296,4 +302,42 @@ settings_check_time_zone(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * settings_define_metrics
+ *		The thresholds of the metric views, read by the views through
+ *		current_setting().  Superuser-set, so that every reader of a view
+ *		sees the figures under the rules the DBA chose (ALTER SYSTEM or
+ *		ALTER DATABASE ... SET).
+ */
+static void
+settings_define_metrics(void)
+{
+	DefineCustomIntVariable("leadflow.stale_after",
+							"How long an open lead may go untouched before attribution blames Sales.",
+							"Measured from the last touch, or from arrival when there is none.",
+							&leadflow_stale_after,
+							14 * 86400, 60, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.min_attempts",
+							"Outbound touches below which attribution blames a close on Sales.",
+							NULL,
+							&leadflow_min_attempts,
+							3, 0, 1000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.review_calls_per_week",
+							"Recorded calls per rep and week that the call-review queue samples.",
+							NULL,
+							&leadflow_review_calls_per_week,
+							5, 0, 10000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 }

@@ -42,6 +42,11 @@ extern char *leadflow_default_region;
 /* Lead score: smoothing weight m of the won rates, in closed leads. */
 extern double leadflow_score_smoothing;
 
+/* Metric view thresholds (PGC_SUSET), read by the views in SQL. */
+extern int	leadflow_stale_after;	/* seconds */
+extern int	leadflow_min_attempts;
+extern int	leadflow_review_calls_per_week;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */

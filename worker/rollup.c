@@ -20,6 +20,11 @@
  * leadflow.rollup_time_zone no longer matches the zone the rollups were
  * cut in (or after TRUNCATE or a restore).
  *
+ * leadflow.rollup_escalation_daily, the escalation steps per day fired,
+ * rep, step and action, is kept the same way from the ledger's changes
+ * that triggers log in leadflow.rollup_escalation_delta: by the same
+ * refresh, and rebuilt by a full refresh in the same snapshot.
+ *
  * Concurrency: a refresh holds SHARE ROW EXCLUSIVE on rollup_daily, so two
  * refreshes (the worker and a manual call) take turns while readers go
  * on.  No process-local state.  Statements run with search_path set to
@@ -46,7 +51,7 @@
 
 PG_FUNCTION_INFO_V1(leadflow_refresh_metrics);
 
-/* The bucket key, then the additive figures, then the latency list. */
+/* The bucket key, then the additive figures, then the sorted lists. */
 #define ROLLUP_KEYS "day, campaign_id, rep_id, channel"
 
 static const char *const rollup_additive[] = {
@@ -58,7 +63,9 @@ static const char *const rollup_additive[] = {
 	"sla_governed", "sla_met", "sla_missed", "latency_count",
 	"latency_business_s_sum", "latency_wall_s_sum",
 	"attempts_before_reach_sum", "outbound_touches_sum", "score_sum",
-	"scored"
+	"scored", "attempting", "reached_any", "won_any",
+	"unique_wrong_target", "unique_invalid_contact", "delay_count",
+	"system_delay_s_sum", "human_delay_s_sum"
 };
 
 #define ROLLUP_NADDITIVE lengthof(rollup_additive)
@@ -68,6 +75,10 @@ static const char *const rollup_additive[] = {
 	"coalesce(sum(x.w) FILTER (WHERE " cond "), 0)"
 #define ROLLUP_UNIQUE "x.duplicate_of IS NULL"
 #define ROLLUP_REASON(r) ROLLUP_COUNT("x.close_reason = '" r "'") ", "
+#define ROLLUP_DELAYED \
+	"x.first_response_at IS NOT NULL AND x.assigned_at IS NOT NULL"
+#define ROLLUP_SECONDS(from, to) \
+	"extract(epoch FROM " to " - " from ")::float8"
 
 /* The additive figures, in the order of rollup_additive. */
 #define ROLLUP_AGGREGATES \
@@ -102,48 +113,99 @@ static const char *const rollup_additive[] = {
 	"FILTER (WHERE x.reached_at IS NOT NULL), 0), " \
 	"coalesce(sum(x.w * x.outbound_touches), 0), " \
 	"coalesce(sum(x.w * x.score), 0), " \
-	ROLLUP_COUNT("x.score IS NOT NULL")
+	ROLLUP_COUNT("x.score IS NOT NULL") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND coalesce(x.attempting_at, " \
+				 "x.reached_at, x.potential_at, x.hot_at, x.won_at) " \
+				 "IS NOT NULL") ", " \
+	ROLLUP_COUNT("x.reached_at IS NOT NULL") ", " \
+	ROLLUP_COUNT("x.stage = 'won'") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.close_reason = 'wrong_target'") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.close_reason = 'invalid_contact'") \
+	", " \
+	ROLLUP_COUNT(ROLLUP_DELAYED) ", " \
+	"coalesce(sum(x.w * greatest(0, extract(epoch FROM " \
+	"least(x.assigned_at, x.first_response_at) - x.received_at))) " \
+	"FILTER (WHERE " ROLLUP_DELAYED "), 0), " \
+	"coalesce(sum(x.w * greatest(0, extract(epoch FROM " \
+	"x.first_response_at - greatest(x.assigned_at, x.received_at)))) " \
+	"FILTER (WHERE " ROLLUP_DELAYED "), 0)"
+
+/*
+ * The sorted lists (multisets of one value per lead): the column, the
+ * value a lead contributes, and when it contributes one.
+ */
+typedef struct RollupList
+{
+	const char *column;
+	const char *value;
+	const char *when;
+} RollupList;
+
+static const RollupList rollup_lists[] = {
+	{"latencies_business_s", "x.response_business_s",
+	"x.response_business_s IS NOT NULL"},
+	{"latencies_wall_s", "x.response_wall_s",
+	"x.response_wall_s IS NOT NULL"},
+	{"stage_new_attempting_s",
+		ROLLUP_SECONDS("x.received_at", "x.attempting_at"),
+	ROLLUP_UNIQUE " AND x.attempting_at IS NOT NULL"},
+	{"stage_attempting_reached_s",
+		ROLLUP_SECONDS("x.attempting_at", "x.reached_at"),
+	ROLLUP_UNIQUE " AND x.attempting_at IS NOT NULL "
+	"AND x.reached_at IS NOT NULL"},
+	{"stage_reached_potential_s",
+		ROLLUP_SECONDS("x.reached_at", "x.potential_at"),
+	ROLLUP_UNIQUE " AND x.reached_at IS NOT NULL "
+	"AND x.potential_at IS NOT NULL"},
+	{"stage_potential_hot_s",
+		ROLLUP_SECONDS("x.potential_at", "x.hot_at"),
+	ROLLUP_UNIQUE " AND x.potential_at IS NOT NULL "
+	"AND x.hot_at IS NOT NULL"},
+	{"stage_hot_won_s",
+		ROLLUP_SECONDS("x.hot_at", "x.won_at"),
+	ROLLUP_UNIQUE " AND x.hot_at IS NOT NULL AND x.won_at IS NOT NULL"}
+};
+
+#define ROLLUP_NLISTS lengthof(rollup_lists)
 
 /* The lead columns the figures read; the delta log has the same. */
 #define ROLLUP_LEAD_COLUMNS \
 	"received_at, campaign_id, rep_id, channel, duplicate_of, " \
 	"first_response_at, reached_at, potential_at, hot_at, won_at, stage, " \
 	"close_reason, sla_due_at, sla_met, response_business_s, " \
-	"response_wall_s, attempts_before_reach, outbound_touches, score"
+	"response_wall_s, attempts_before_reach, outbound_touches, score, " \
+	"assigned_at, attempting_at"
 
-/* Everything from the leads, grouped by the day in time zone $1. */
+/*
+ * Everything from the leads, grouped by the day in time zone $1.  The
+ * first %s is the additive columns, the second the list columns, the
+ * third the lists' sorted aggregates.
+ */
 #define ROLLUP_FULL_SQL \
-	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, " \
-	"latencies_business_s) " \
+	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, %s) " \
 	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
-	"x.rep_id, x.channel, " ROLLUP_AGGREGATES ", " \
-	"array_agg(x.response_business_s ORDER BY x.response_business_s) " \
-	"FILTER (WHERE x.response_business_s IS NOT NULL) " \
+	"x.rep_id, x.channel, " ROLLUP_AGGREGATES ", %s " \
 	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
 	"GROUP BY 1, 2, 3, 4"
 
 /*
  * The logged changes, taken and summed per bucket (g), merged with the
  * buckets' current rows (m): buckets left without leads are deleted, the
- * others written.  The latency list is the old list plus the added
- * values minus the removed ones, sorted.  One statement, one snapshot.
+ * others written.  Each list is the old list plus the added values minus
+ * the removed ones, sorted.  One statement, one snapshot.  The %s are, in
+ * order: additive columns and the names of the added and removed values
+ * per list (g's columns); the added and removed values; additive sums;
+ * merged lists; additive columns and list columns (twice); the update of
+ * additive and list columns.
  */
 #define ROLLUP_DELTA_SQL \
 	"WITH d AS (DELETE FROM leadflow.rollup_delta RETURNING *), " \
-	"g(" ROLLUP_KEYS ", %s, added, removed) AS (" \
+	"g(" ROLLUP_KEYS ", %s, %s) AS (" \
 	"SELECT (x.received_at AT TIME ZONE $1)::date, " \
-	"x.campaign_id, x.rep_id, x.channel, " ROLLUP_AGGREGATES ", " \
-	"array_agg(x.response_business_s) FILTER (WHERE x.w > 0 " \
-	"AND x.response_business_s IS NOT NULL), " \
-	"array_agg(x.response_business_s) FILTER (WHERE x.w < 0 " \
-	"AND x.response_business_s IS NOT NULL) " \
+	"x.campaign_id, x.rep_id, x.channel, " ROLLUP_AGGREGATES ", %s " \
 	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", sign AS w FROM d) x " \
 	"GROUP BY 1, 2, 3, 4), " \
-	"m AS (SELECT g.day, g.campaign_id, g.rep_id, g.channel, %s, " \
-	"(SELECT array_agg(v ORDER BY v) FROM " \
-	"(SELECT unnest(r.latencies_business_s) UNION ALL " \
-	"SELECT unnest(g.added) EXCEPT ALL " \
-	"SELECT unnest(g.removed)) AS s(v)) AS latencies_business_s " \
+	"m AS (SELECT g.day, g.campaign_id, g.rep_id, g.channel, %s, %s " \
 	"FROM g LEFT JOIN leadflow.rollup_daily r " \
 	"ON r.day = g.day " \
 	"AND coalesce(r.campaign_id, 0) = coalesce(g.campaign_id, 0) " \
@@ -158,16 +220,41 @@ static const char *const rollup_additive[] = {
 	"AND r.campaign_id IS NOT DISTINCT FROM m.campaign_id " \
 	"AND r.rep_id IS NOT DISTINCT FROM m.rep_id " \
 	"AND r.channel IS NOT DISTINCT FROM m.channel) " \
-	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, " \
-	"latencies_business_s) " \
-	"SELECT " ROLLUP_KEYS ", %s, latencies_business_s FROM m " \
+	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, %s) " \
+	"SELECT " ROLLUP_KEYS ", %s, %s FROM m " \
 	"WHERE m.leads <> 0 " \
-	"ON CONFLICT ON CONSTRAINT rollup_daily_bucket DO UPDATE SET %s, " \
-	"latencies_business_s = excluded.latencies_business_s"
+	"ON CONFLICT ON CONSTRAINT rollup_daily_bucket DO UPDATE SET %s, %s"
+
+/* Escalations per day fired, rep, step and action, from the ledger. */
+#define ROLLUP_ESCALATION_FULL_SQL \
+	"INSERT INTO leadflow.rollup_escalation_daily " \
+	"(day, rep_id, step, action, fired, reassigned) " \
+	"SELECT (e.fired_at AT TIME ZONE $1)::date, e.rep_id, e.step, " \
+	"e.action, count(*), count(*) FILTER (WHERE e.outcome = 'reassigned') " \
+	"FROM leadflow.escalation e GROUP BY 1, 2, 3, 4"
+
+/* The ledger's logged changes added to their buckets. */
+#define ROLLUP_ESCALATION_DELTA_SQL \
+	"WITH d AS (DELETE FROM leadflow.rollup_escalation_delta " \
+	"RETURNING *) " \
+	"INSERT INTO leadflow.rollup_escalation_daily AS r " \
+	"(day, rep_id, step, action, fired, reassigned) " \
+	"SELECT (d.fired_at AT TIME ZONE $1)::date, d.rep_id, d.step, " \
+	"d.action, sum(d.sign), " \
+	"coalesce(sum(d.sign) FILTER (WHERE d.outcome = 'reassigned'), 0) " \
+	"FROM d GROUP BY 1, 2, 3, 4 " \
+	"ON CONFLICT ON CONSTRAINT rollup_escalation_daily_bucket DO UPDATE " \
+	"SET fired = r.fired + excluded.fired, " \
+	"reassigned = r.reassigned + excluded.reassigned"
+
+/* Buckets the changes left empty. */
+#define ROLLUP_ESCALATION_EMPTY_SQL \
+	"DELETE FROM leadflow.rollup_escalation_daily WHERE fired = 0"
 
 static int64 rollup_full(const char *zone);
 static int64 rollup_incremental(const char *zone);
 static char *rollup_list(const char *format, const char *separator);
+static char *rollup_lists_sql(const char *format);
 static void rollup_exec(const char *sql, int nargs, Oid *types,
 						Datum *values, Snapshot snapshot, int expect);
 
@@ -212,6 +299,44 @@ rollup_list(const char *format, const char *separator)
 		if (i > 0)
 			appendStringInfoString(&buf, separator);
 		appendStringInfo(&buf, format, rollup_additive[i]);
+	}
+	return buf.data;
+}
+
+/*
+ * rollup_lists_sql
+ *		The sorted lists joined by commas, each written through format, in
+ *		which @C stands for the list's column, @V for the value a lead
+ *		contributes and @W for when it contributes one.  (Not printf
+ *		positions: the server's printf wants every argument used.)
+ */
+static char *
+rollup_lists_sql(const char *format)
+{
+	StringInfoData buf;
+	int			i;
+	const char *f;
+
+	initStringInfo(&buf);
+	for (i = 0; i < ROLLUP_NLISTS; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		for (f = format; *f != '\0'; f++)
+		{
+			if (f[0] == '@' && f[1] == 'C')
+				appendStringInfoString(&buf, rollup_lists[i].column);
+			else if (f[0] == '@' && f[1] == 'V')
+				appendStringInfoString(&buf, rollup_lists[i].value);
+			else if (f[0] == '@' && f[1] == 'W')
+				appendStringInfoString(&buf, rollup_lists[i].when);
+			else
+			{
+				appendStringInfoChar(&buf, *f);
+				continue;
+			}
+			f++;
+		}
 	}
 	return buf.data;
 }
@@ -311,9 +436,20 @@ rollup_full(const char *zone)
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec("DELETE FROM leadflow.rollup_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
-	rollup_exec(psprintf(ROLLUP_FULL_SQL, rollup_list("%s", ", ")),
+	rollup_exec(psprintf(ROLLUP_FULL_SQL, rollup_list("%s", ", "),
+						 rollup_lists_sql("@C"),
+						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
+										  "FILTER (WHERE @W)")),
 				1, types, values, snapshot, SPI_OK_INSERT);
 	rows = SPI_processed;
+
+	/* The escalation rollup, from the ledger in the same snapshot. */
+	rollup_exec("DELETE FROM leadflow.rollup_escalation_delta",
+				0, NULL, NULL, snapshot, SPI_OK_DELETE);
+	rollup_exec("DELETE FROM leadflow.rollup_escalation_daily",
+				0, NULL, NULL, snapshot, SPI_OK_DELETE);
+	rollup_exec(ROLLUP_ESCALATION_FULL_SQL,
+				1, types, values, snapshot, SPI_OK_INSERT);
 	UnregisterSnapshot(snapshot);
 	return rows;
 }
@@ -331,15 +467,37 @@ rollup_incremental(const char *zone)
 	Datum		values[1];
 	char	   *sql;
 
+	int64		rows;
+
 	values[0] = CStringGetTextDatum(zone);
 	sql = psprintf(ROLLUP_DELTA_SQL,
 				   rollup_list("%s", ", "),
+				   rollup_lists_sql("added_@C, removed_@C"),
+				   rollup_lists_sql("array_agg(@V) FILTER (WHERE x.w > 0 "
+									"AND @W), "
+									"array_agg(@V) FILTER (WHERE x.w < 0 "
+									"AND @W)"),
 				   rollup_list("coalesce(r.%1$s, 0) + g.%1$s AS %1$s", ", "),
+				   rollup_lists_sql("(SELECT array_agg(v ORDER BY v) FROM "
+									"(SELECT unnest(r.@C) UNION ALL "
+									"SELECT unnest(g.added_@C) EXCEPT ALL "
+									"SELECT unnest(g.removed_@C)) AS s(v)) "
+									"AS @C"),
 				   rollup_list("%s", ", "),
+				   rollup_lists_sql("@C"),
 				   rollup_list("%s", ", "),
-				   rollup_list("%1$s = excluded.%1$s", ", "));
+				   rollup_lists_sql("@C"),
+				   rollup_list("%1$s = excluded.%1$s", ", "),
+				   rollup_lists_sql("@C = excluded.@C"));
 	rollup_exec(sql, 1, types, values, InvalidSnapshot, SPI_OK_INSERT);
-	return SPI_processed;
+	rows = SPI_processed;
+
+	/* The escalation rollup: add the ledger's changes, drop empty rows. */
+	rollup_exec(ROLLUP_ESCALATION_DELTA_SQL, 1, types, values,
+				InvalidSnapshot, SPI_OK_INSERT);
+	rollup_exec(ROLLUP_ESCALATION_EMPTY_SQL, 0, NULL, NULL,
+				InvalidSnapshot, SPI_OK_DELETE);
+	return rows;
 }
 
 /*

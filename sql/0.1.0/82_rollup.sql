@@ -36,6 +36,20 @@ CREATE TABLE leadflow.rollup_daily (
 	outbound_touches_sum bigint NOT NULL,
 	score_sum bigint NOT NULL,
 	scored bigint NOT NULL,
+	attempting bigint NOT NULL,
+	reached_any bigint NOT NULL,
+	won_any bigint NOT NULL,
+	unique_wrong_target bigint NOT NULL,
+	unique_invalid_contact bigint NOT NULL,
+	delay_count bigint NOT NULL,
+	system_delay_s_sum numeric NOT NULL,
+	human_delay_s_sum numeric NOT NULL,
+	latencies_wall_s double precision[],
+	stage_new_attempting_s double precision[],
+	stage_attempting_reached_s double precision[],
+	stage_reached_potential_s double precision[],
+	stage_potential_hot_s double precision[],
+	stage_hot_won_s double precision[],
 	CONSTRAINT rollup_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, campaign_id, rep_id, channel)
 );
@@ -44,6 +58,13 @@ CREATE TABLE leadflow.rollup_daily (
 -- fold to 0 here and are told apart by an exact test after the lookup.
 CREATE INDEX rollup_daily_lookup_idx ON leadflow.rollup_daily
 	(day, (coalesce(campaign_id, 0)), (coalesce(rep_id, 0)));
+
+-- The metric views cut weeks and months out of days; a period filter on
+-- a week or a month finds its days through these (see 86_metrics.sql).
+CREATE INDEX rollup_daily_week_idx ON leadflow.rollup_daily
+	((pg_catalog.date_trunc('week', day::timestamp)::date));
+CREATE INDEX rollup_daily_month_idx ON leadflow.rollup_daily
+	((pg_catalog.date_trunc('month', day::timestamp)::date));
 
 COMMENT ON TABLE leadflow.rollup_daily IS
 'Lead figures per day of arrival, campaign, rep and channel, brought up to date by the background worker every leadflow.refresh_interval (or by leadflow.refresh_metrics()).  Computed from the lead rows alone (touches count through the lead columns that leadflow keeps from them), and always equal to a full recomputation from the leads at the time of the refresh.  Rates: divide by unique_leads (marketing figures) or by leads (rep figures).  Escalations are counted by leadflow.escalation_daily.';
@@ -89,6 +110,26 @@ COMMENT ON COLUMN leadflow.rollup_daily.outbound_touches_sum IS
 COMMENT ON COLUMN leadflow.rollup_daily.score_sum IS
 'Sum of the leads'' scores; divide by scored for the mean score.';
 COMMENT ON COLUMN leadflow.rollup_daily.scored IS 'Leads with a score.';
+COMMENT ON COLUMN leadflow.rollup_daily.attempting IS
+'Unique leads that got to stage attempting or beyond (a first attempt, or any later stage time).';
+COMMENT ON COLUMN leadflow.rollup_daily.reached_any IS
+'Leads reached, duplicates included (the rep figures count every lead a rep holds).';
+COMMENT ON COLUMN leadflow.rollup_daily.won_any IS
+'Leads in stage won, duplicates included.';
+COMMENT ON COLUMN leadflow.rollup_daily.unique_wrong_target IS
+'Unique leads closed as wrong_target.';
+COMMENT ON COLUMN leadflow.rollup_daily.unique_invalid_contact IS
+'Unique leads closed as invalid_contact.';
+COMMENT ON COLUMN leadflow.rollup_daily.delay_count IS
+'Leads with a first response and an assignment time: those whose latency splits into system and human delay.';
+COMMENT ON COLUMN leadflow.rollup_daily.system_delay_s_sum IS
+'Sum over delay_count leads of the system delay in wall seconds: arrival to the earlier of assignment and first response (never negative).';
+COMMENT ON COLUMN leadflow.rollup_daily.human_delay_s_sum IS
+'Sum over delay_count leads of the human delay in wall seconds: the later of assignment and arrival to first response (never negative).';
+COMMENT ON COLUMN leadflow.rollup_daily.latencies_wall_s IS
+'Every response latency in wall-clock seconds, ascending.';
+COMMENT ON COLUMN leadflow.rollup_daily.stage_new_attempting_s IS
+'For unique leads with both times: seconds from arrival to stage attempting, ascending; the stage_ lists likewise hold attempting to reached, reached to potential, potential to hot and hot to won.';
 
 -- Every change to a lead since the last refresh: the lead's old row with
 -- sign -1 and its new row with sign +1, in the columns the figures read.
@@ -113,7 +154,9 @@ CREATE TABLE leadflow.rollup_delta (
 	response_wall_s double precision,
 	attempts_before_reach integer,
 	outbound_touches integer,
-	score smallint
+	score smallint,
+	assigned_at timestamptz,
+	attempting_at timestamptz
 );
 
 COMMENT ON TABLE leadflow.rollup_delta IS
@@ -131,6 +174,45 @@ INSERT INTO leadflow.rollup_state DEFAULT VALUES;
 
 COMMENT ON TABLE leadflow.rollup_state IS
 'One row: the time zone the rollups are cut in, and when they were last rebuilt in full and last refreshed.';
+
+-- Escalations per day they fired (in the rollup time zone), rep who held
+-- the lead, step and action, kept by signed deltas like the lead rollups:
+-- the metric views read this instead of grouping the whole ledger.
+CREATE TABLE leadflow.rollup_escalation_daily (
+	day date NOT NULL,
+	rep_id integer,
+	step smallint NOT NULL,
+	action text NOT NULL,
+	fired bigint NOT NULL,
+	reassigned bigint NOT NULL,
+	CONSTRAINT rollup_escalation_daily_bucket
+		UNIQUE NULLS NOT DISTINCT (day, rep_id, step, action)
+);
+
+CREATE INDEX rollup_escalation_daily_week_idx
+	ON leadflow.rollup_escalation_daily
+	((pg_catalog.date_trunc('week', day::timestamp)::date));
+CREATE INDEX rollup_escalation_daily_month_idx
+	ON leadflow.rollup_escalation_daily
+	((pg_catalog.date_trunc('month', day::timestamp)::date));
+
+COMMENT ON TABLE leadflow.rollup_escalation_daily IS
+'Escalation steps fired per day (in leadflow.rollup_time_zone), rep who held the lead, step and action, brought up to date with leadflow.rollup_daily by the same refresh, from the changes logged in leadflow.rollup_escalation_delta; always equal to a count over leadflow.escalation at the time of the refresh.';
+COMMENT ON COLUMN leadflow.rollup_escalation_daily.fired IS 'Steps fired.';
+COMMENT ON COLUMN leadflow.rollup_escalation_daily.reassigned IS
+'Reassign steps that found a new rep.';
+
+CREATE TABLE leadflow.rollup_escalation_delta (
+	sign smallint NOT NULL CHECK (sign IN (-1, 1)),
+	fired_at timestamptz NOT NULL,
+	rep_id integer,
+	step smallint NOT NULL,
+	action text NOT NULL,
+	outcome text
+);
+
+COMMENT ON TABLE leadflow.rollup_escalation_delta IS
+'Changes to the escalation ledger not yet in leadflow.rollup_escalation_daily, with sign -1 for a removed row and +1 for an added one.  Appended to by triggers on leadflow.escalation, emptied by each refresh.';
 
 -- Escalations by the day they fired: a live view over the ledger, which
 -- its index on fired_at keeps cheap for any period.

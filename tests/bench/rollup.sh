@@ -66,8 +66,43 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 		FILTER (WHERE x.reached_at IS NOT NULL), 0) AS attempts,
 	sum(x.outbound_touches) AS outbound,
 	coalesce(sum(x.score), 0) AS score_sum,
-	count(x.score) AS scored
+	count(x.score) AS scored,
+	count(*) FILTER (WHERE x.duplicate_of IS NULL AND coalesce(x.attempting_at,
+		x.reached_at, x.potential_at, x.hot_at, x.won_at) IS NOT NULL)
+		AS attempting,
+	count(x.reached_at) AS reached_any,
+	count(*) FILTER (WHERE x.stage = 'won') AS won_any,
+	count(*) FILTER (WHERE x.duplicate_of IS NULL
+		AND x.close_reason = 'wrong_target') AS unique_wrong_target,
+	count(*) FILTER (WHERE x.duplicate_of IS NULL
+		AND x.close_reason = 'invalid_contact') AS unique_invalid_contact,
+	count(*) FILTER (WHERE x.first_response_at IS NOT NULL
+		AND x.assigned_at IS NOT NULL) AS delay_count,
+	coalesce(sum(greatest(0, extract(epoch FROM least(x.assigned_at,
+		x.first_response_at) - x.received_at)))
+		FILTER (WHERE x.assigned_at IS NOT NULL), 0) AS system_delay,
+	coalesce(sum(greatest(0, extract(epoch FROM x.first_response_at
+		- greatest(x.assigned_at, x.received_at))))
+		FILTER (WHERE x.assigned_at IS NOT NULL), 0) AS human_delay,
+	array_agg(x.response_wall_s ORDER BY x.response_wall_s)
+		FILTER (WHERE x.response_wall_s IS NOT NULL) AS wall,
+	array_agg(s.a ORDER BY s.a) FILTER (WHERE s.a IS NOT NULL) AS s1,
+	array_agg(s.b ORDER BY s.b) FILTER (WHERE s.b IS NOT NULL) AS s2,
+	array_agg(s.c ORDER BY s.c) FILTER (WHERE s.c IS NOT NULL) AS s3,
+	array_agg(s.d ORDER BY s.d) FILTER (WHERE s.d IS NOT NULL) AS s4,
+	array_agg(s.e ORDER BY s.e) FILTER (WHERE s.e IS NOT NULL) AS s5
 FROM leadflow.lead x
+CROSS JOIN LATERAL (SELECT
+	CASE WHEN x.duplicate_of IS NULL THEN
+		extract(epoch FROM x.attempting_at - x.received_at)::float8 END,
+	CASE WHEN x.duplicate_of IS NULL THEN
+		extract(epoch FROM x.reached_at - x.attempting_at)::float8 END,
+	CASE WHEN x.duplicate_of IS NULL THEN
+		extract(epoch FROM x.potential_at - x.reached_at)::float8 END,
+	CASE WHEN x.duplicate_of IS NULL THEN
+		extract(epoch FROM x.hot_at - x.potential_at)::float8 END,
+	CASE WHEN x.duplicate_of IS NULL THEN
+		extract(epoch FROM x.won_at - x.hot_at)::float8 END) s(a, b, c, d, e)
 GROUP BY 1, 2, 3, 4;
 CREATE UNIQUE INDEX bench_rollup_key ON bench_rollup
 	(day, campaign_id, rep_id, channel) NULLS NOT DISTINCT;

@@ -69,9 +69,72 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 		THEN l.attempts_before_reach END), 0) AS attempts,
 	sum(l.outbound_touches) AS outbound,
 	coalesce(sum(l.score), 0) AS score_sum,
-	sum(CASE WHEN l.score IS NOT NULL THEN 1 ELSE 0 END) AS scored
+	sum(CASE WHEN l.score IS NOT NULL THEN 1 ELSE 0 END) AS scored,
+	sum(CASE WHEN l.duplicate_of IS NULL AND (l.attempting_at IS NOT NULL
+		OR l.reached_at IS NOT NULL OR l.potential_at IS NOT NULL
+		OR l.hot_at IS NOT NULL OR l.won_at IS NOT NULL) THEN 1 ELSE 0 END)
+		AS attempting,
+	sum(CASE WHEN l.reached_at IS NOT NULL THEN 1 ELSE 0 END) AS reached_any,
+	sum(CASE WHEN l.stage = 'won' THEN 1 ELSE 0 END) AS won_any,
+	sum(CASE WHEN l.duplicate_of IS NULL AND l.close_reason = 'wrong_target'
+		THEN 1 ELSE 0 END) AS unique_wrong_target,
+	sum(CASE WHEN l.duplicate_of IS NULL
+		AND l.close_reason = 'invalid_contact' THEN 1 ELSE 0 END)
+		AS unique_invalid_contact,
+	sum(CASE WHEN l.first_response_at IS NOT NULL
+		AND l.assigned_at IS NOT NULL THEN 1 ELSE 0 END) AS delay_count,
+	coalesce(sum(CASE WHEN l.first_response_at IS NOT NULL
+		AND l.assigned_at IS NOT NULL THEN greatest(0, extract(epoch FROM
+		least(l.assigned_at, l.first_response_at) - l.received_at)) END), 0)
+		AS system_delay,
+	coalesce(sum(CASE WHEN l.first_response_at IS NOT NULL
+		AND l.assigned_at IS NOT NULL THEN greatest(0, extract(epoch FROM
+		l.first_response_at - greatest(l.assigned_at, l.received_at))) END),
+		0) AS human_delay,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(l.response_wall_s)) v
+	 WHERE v IS NOT NULL) AS latencies_wall,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(CASE WHEN l.duplicate_of IS NULL THEN
+		extract(epoch FROM l.attempting_at - l.received_at)::float8 END)) v
+	 WHERE v IS NOT NULL) AS new_attempting,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(CASE WHEN l.duplicate_of IS NULL THEN
+		extract(epoch FROM l.reached_at - l.attempting_at)::float8 END)) v
+	 WHERE v IS NOT NULL) AS attempting_reached,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(CASE WHEN l.duplicate_of IS NULL THEN
+		extract(epoch FROM l.potential_at - l.reached_at)::float8 END)) v
+	 WHERE v IS NOT NULL) AS reached_potential,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(CASE WHEN l.duplicate_of IS NULL THEN
+		extract(epoch FROM l.hot_at - l.potential_at)::float8 END)) v
+	 WHERE v IS NOT NULL) AS potential_hot,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(CASE WHEN l.duplicate_of IS NULL THEN
+		extract(epoch FROM l.won_at - l.hot_at)::float8 END)) v
+	 WHERE v IS NOT NULL) AS hot_won
 FROM leadflow.lead l
 GROUP BY 1, 2, 3, 4;
+
+-- The escalation rollup against a count over the ledger by day fired.
+CREATE VIEW escalation_differences AS
+SELECT count(*) AS escalation_differences FROM (
+	(SELECT day, rep_id, step, action, fired, reassigned
+	 FROM leadflow.rollup_escalation_daily
+	 EXCEPT ALL
+	 SELECT (e.fired_at AT TIME ZONE 'UTC')::date, e.rep_id, e.step,
+		e.action, count(*),
+		sum(CASE WHEN e.outcome = 'reassigned' THEN 1 ELSE 0 END)
+	 FROM leadflow.escalation e GROUP BY 1, 2, 3, 4)
+	UNION ALL
+	(SELECT (e.fired_at AT TIME ZONE 'UTC')::date, e.rep_id, e.step,
+		e.action, count(*),
+		sum(CASE WHEN e.outcome = 'reassigned' THEN 1 ELSE 0 END)
+	 FROM leadflow.escalation e GROUP BY 1, 2, 3, 4
+	 EXCEPT ALL
+	 SELECT day, rep_id, step, action, fired, reassigned
+	 FROM leadflow.rollup_escalation_daily)) d;
 
 CREATE VIEW rollup_differences AS
 SELECT count(*) AS differences FROM (
@@ -103,7 +166,7 @@ SELECT day, campaign_id, rep_id, channel, leads, unique_leads, responded,
 	reached, won, lost, closed_price, outbound_touches_sum,
 	attempts_before_reach_sum
 FROM leadflow.rollup_daily WHERE campaign_id = 701;
-SELECT * FROM rollup_differences;
+SELECT * FROM rollup_differences, escalation_differences;
 
 -- Nothing changed: nothing to recompute.
 SELECT leadflow.refresh_metrics() AS buckets;
@@ -137,7 +200,7 @@ FROM leadflow.lead l WHERE l.lead_id > 1000 AND l.lead_id % 3 = 0;
 SELECT leadflow.run_escalations() > 0 AS escalated;
 SELECT leadflow.run_escalations() > 0 AS reassigned;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
-SELECT * FROM rollup_differences;
+SELECT * FROM rollup_differences, escalation_differences;
 
 -- Updates that move leads between buckets, change their figures, and
 -- touch them again; deletes of touches and of leads.
@@ -157,7 +220,7 @@ DELETE FROM leadflow.touch WHERE lead_id % 29 = 0 AND lead_id > 1000;
 DELETE FROM leadflow.lead WHERE lead_id % 29 = 0 AND lead_id > 1000;
 SELECT differences > 0 AS stale FROM rollup_differences;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
-SELECT * FROM rollup_differences;
+SELECT * FROM rollup_differences, escalation_differences;
 SELECT count(*) AS changes_left FROM leadflow.rollup_delta;
 
 -- A full rebuild gives the same rows.
@@ -176,7 +239,7 @@ WHERE job = 'rollup' ORDER BY run_id;
 
 DELETE FROM leadflow.touch WHERE lead_id >= 701;
 DELETE FROM leadflow.lead WHERE lead_id >= 701;
-DROP VIEW rollup_differences, rollup_reference;
+DROP VIEW rollup_differences, rollup_reference, escalation_differences;
 
 -- TRUNCATE of the leads empties the ledger and the queue, and the next
 -- refresh rebuilds the rollups in full, from nothing.

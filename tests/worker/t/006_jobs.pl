@@ -119,18 +119,37 @@ SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
 	count(first_response_at) AS responded,
 	sum(outbound_touches) AS outbound,
 	count(reached_at) FILTER (WHERE duplicate_of IS NULL) AS reached,
-	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won
+	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won,
+	count(reached_at) AS reached_any,
+	count(*) FILTER (WHERE stage = 'won') AS won_any,
+	count(*) FILTER (WHERE duplicate_of IS NULL AND coalesce(attempting_at,
+		reached_at, potential_at, hot_at, won_at) IS NOT NULL) AS attempting,
+	count(*) FILTER (WHERE first_response_at IS NOT NULL
+		AND assigned_at IS NOT NULL) AS delay_count,
+	coalesce(sum(greatest(0, extract(epoch FROM first_response_at
+		- greatest(assigned_at, received_at))))
+		FILTER (WHERE assigned_at IS NOT NULL), 0) AS human_delay,
+	(SELECT array_agg(v ORDER BY v) FROM unnest(array_agg(response_wall_s)) v
+	 WHERE v IS NOT NULL) AS wall,
+	(SELECT array_agg(v ORDER BY v) FROM unnest(array_agg(
+		extract(epoch FROM attempting_at - received_at)::float8)
+		FILTER (WHERE duplicate_of IS NULL)) v
+	 WHERE v IS NOT NULL) AS new_attempting
 FROM leadflow.lead l GROUP BY 1, 2, 3, 4
 EOS
 my $compare = <<'EOS';
 SELECT count(*) FROM (
 	(SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
-		responded, outbound_touches_sum, reached, won
+		responded, outbound_touches_sum, reached, won, reached_any, won_any,
+		attempting, delay_count, human_delay_s_sum, latencies_wall_s,
+		stage_new_attempting_s
 	 FROM leadflow.rollup_daily EXCEPT ALL (%s))
 	UNION ALL
 	((%s) EXCEPT ALL
 	 SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
-		responded, outbound_touches_sum, reached, won
+		responded, outbound_touches_sum, reached, won, reached_any, won_any,
+		attempting, delay_count, human_delay_s_sum, latencies_wall_s,
+		stage_new_attempting_s
 	 FROM leadflow.rollup_daily)) d
 EOS
 # rollups_differ(ZONE): how many rows of the rollups differ from a full
@@ -163,6 +182,23 @@ EOS
 	return $result;
 }
 
+# The escalation rollup against a count over the ledger by day fired.
+my $escalations = <<'EOS';
+SELECT count(*) FROM (
+	(SELECT day, rep_id, step, action, fired, reassigned
+	 FROM leadflow.rollup_escalation_daily
+	 EXCEPT ALL
+	 SELECT (fired_at AT TIME ZONE '%1$s')::date, rep_id, step, action,
+		count(*), count(*) FILTER (WHERE outcome = 'reassigned')
+	 FROM leadflow.escalation GROUP BY 1, 2, 3, 4)
+	UNION ALL
+	(SELECT (fired_at AT TIME ZONE '%1$s')::date, rep_id, step, action,
+		count(*), count(*) FILTER (WHERE outcome = 'reassigned')
+	 FROM leadflow.escalation GROUP BY 1, 2, 3, 4
+	 EXCEPT ALL
+	 SELECT day, rep_id, step, action, fired, reassigned
+	 FROM leadflow.rollup_escalation_daily)) d
+EOS
 my $writes = <<'EOS';
 \set lead random(1000, 1400)
 \set day random(0, 20)
@@ -189,6 +225,9 @@ LeadflowWorker::wait_until($node, 'postgres',
 	'SELECT count(*) = 0 FROM leadflow.rollup_delta',
 	'a refresh took every mark');
 is(rollups_differ('UTC'), '0', 'the rollups equal a full recomputation');
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT (' . sprintf($escalations, 'UTC') . ') = 0',
+	'the escalation rollup equals a count over the ledger');
 cmp_ok($node->safe_psql('postgres',
 		'SELECT count(*) FROM leadflow.rollup_daily'),
 	'>', 10, 'over many buckets');
@@ -202,6 +241,9 @@ LeadflowWorker::wait_until($node, 'postgres',
 	'the rollups were rebuilt in the new time zone');
 is(rollups_differ('Asia/Ho_Chi_Minh'), '0',
 	'and equal a full recomputation there');
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT (' . sprintf($escalations, 'Asia/Ho_Chi_Minh') . ') = 0',
+	'the escalation rollup too');
 
 # A job worker that started before a reload and then waited for the
 # rollups' lock must refresh in the new zone: were it to rebuild in the
@@ -251,6 +293,9 @@ EOS
 	'no refresh went back to the old zone');
 is(rollups_differ('America/Sao_Paulo'), '0',
 	'and the rollups equal a full recomputation in the new zone');
+LeadflowWorker::wait_until($node, 'postgres',
+	'SELECT (' . sprintf($escalations, 'America/Sao_Paulo') . ') = 0',
+	'the escalation rollup too');
 
 # Restoring: no job runs in the database until post_restore().
 $node->safe_psql('postgres', 'SELECT leadflow.pre_restore()');

@@ -1,0 +1,206 @@
+/*-------------------------------------------------------------------------
+ *
+ * extension/metrics.c
+ *		leadflow.merged_percentiles(list, fractions), the aggregate with
+ *		which the metric views take exact medians and 90th percentiles
+ *		out of the sorted lists that leadflow.rollup_daily keeps per day.
+ *
+ * The transition function appends every element of each list to one
+ * growing array of doubles in the aggregate's memory context; the final
+ * function selects the ranks each fraction needs (no full sort) and
+ * interpolates between them as percentile_cont does (percentile.c).  So a week's median is the median
+ * of every latency of the week, never a mean of daily medians, at the
+ * cost of one sort of the values the group holds.  No shared state; the
+ * state lives in the aggregate context and goes with it.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type_d.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+
+#include "percentile.h"
+
+PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_add);
+PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_final);
+
+/* The values gathered so far, in the aggregate context. */
+typedef struct MetricsValues
+{
+	double	   *values;
+	int64		count;
+	int64		room;
+	ArrayType  *fractions;		/* the call site's copy, in fn_mcxt */
+} MetricsValues;
+
+static MetricsValues *metrics_state(FunctionCallInfo fcinfo,
+									MemoryContext context);
+static void metrics_append(MetricsValues *state, ArrayType *list);
+
+/*
+ * metrics_state
+ *		The transition state passed in, or a new empty one allocated in the
+ *		aggregate context, with room for the first list.
+ */
+static MetricsValues *
+metrics_state(FunctionCallInfo fcinfo, MemoryContext context)
+{
+	MetricsValues *state;
+
+	if (!PG_ARGISNULL(0))
+		return (MetricsValues *) PG_GETARG_POINTER(0);
+	state = MemoryContextAllocZero(context, sizeof(MetricsValues));
+	state->room = PG_ARGISNULL(1) ? 8 :
+		Max(8, ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(1)),
+							  ARR_DIMS(PG_GETARG_ARRAYTYPE_P(1))));
+	state->values = MemoryContextAlloc(context,
+									   state->room * sizeof(double));
+	return state;
+}
+
+/*
+ * metrics_append
+ *		Appends the non-null elements of a double precision array to the
+ *		state, growing it in the context it was allocated in (the
+ *		aggregate context).  An array without NULLs is copied in one go.
+ */
+static void
+metrics_append(MetricsValues *state, ArrayType *list)
+{
+	Datum	   *elements;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	n = ArrayGetNItems(ARR_NDIM(list), ARR_DIMS(list));
+	if (n == 0)
+		return;
+	if (state->count + n > state->room)
+	{
+		while (state->count + n > state->room)
+			state->room *= 2;
+		state->values = repalloc_huge(state->values,
+									  state->room * sizeof(double));
+	}
+
+	/* The rollup lists hold no NULL: copy the doubles as they lie. */
+	if (!ARR_HASNULL(list))
+	{
+		memcpy(state->values + state->count, ARR_DATA_PTR(list),
+			   n * sizeof(double));
+		state->count += n;
+		return;
+	}
+
+	deconstruct_array(list, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			state->values[state->count++] = DatumGetFloat8(elements[i]);
+	pfree(elements);
+	pfree(nulls);
+}
+
+/*
+ * leadflow_merged_percentiles_add
+ *		Transition function of leadflow.merged_percentiles(double
+ *		precision[], double precision[]): adds the list's values to the
+ *		state and points it at the call site's copy of the fractions (the
+ *		first non-null ones seen there, kept in fn_mcxt) for the final
+ *		function.  A NULL list adds nothing.  Must be called as an
+ *		aggregate.
+ */
+Datum
+leadflow_merged_percentiles_add(PG_FUNCTION_ARGS)
+{
+	MemoryContext context;
+	MetricsValues *state;
+
+	if (!AggCheckCallContext(fcinfo, &context))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("leadflow.merged_percentiles can only be called as an aggregate")));
+
+	state = metrics_state(fcinfo, context);
+
+	/* One copy of the fractions per call site, not one per group. */
+	if (state->fractions == NULL && !PG_ARGISNULL(2))
+	{
+		if (fcinfo->flinfo->fn_extra == NULL)
+		{
+			MemoryContext caller;
+
+			caller = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+			fcinfo->flinfo->fn_extra = PG_GETARG_ARRAYTYPE_P_COPY(2);
+			MemoryContextSwitchTo(caller);
+		}
+		state->fractions = (ArrayType *) fcinfo->flinfo->fn_extra;
+	}
+	if (!PG_ARGISNULL(1))
+		metrics_append(state, PG_GETARG_ARRAYTYPE_P(1));
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * leadflow_merged_percentiles_final
+ *		Final function: an array holding, for each fraction, the percentile
+ *		of all values gathered, as percentile_cont gives it; NULL when no
+ *		value was gathered or the fractions are NULL.  Fractions outside 0
+ *		to 1, NULL fractions and more than LEADFLOW_PERCENTILE_MAX_FRACTIONS
+ *		of them are refused.  The selection reorders the values in place,
+ *		so a later call (a window frame) finds the same multiset.
+ */
+Datum
+leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
+{
+	MetricsValues *state;
+	ArrayType  *fractions;
+	Datum	   *elements;
+	bool	   *nulls;
+	Datum	   *results;
+	double		wanted[LEADFLOW_PERCENTILE_MAX_FRACTIONS];
+	double		found[LEADFLOW_PERCENTILE_MAX_FRACTIONS];
+	int			n;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = (MetricsValues *) PG_GETARG_POINTER(0);
+	if (state->count == 0 || state->fractions == NULL)
+		PG_RETURN_NULL();
+
+	fractions = state->fractions;
+	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elements, &nulls, &n);
+	if (n > LEADFLOW_PERCENTILE_MAX_FRACTIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("at most %d percentile fractions can be asked at once",
+						LEADFLOW_PERCENTILE_MAX_FRACTIONS)));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i] || isnan(DatumGetFloat8(elements[i])) ||
+			DatumGetFloat8(elements[i]) < 0.0 ||
+			DatumGetFloat8(elements[i]) > 1.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("percentile fraction must be between 0 and 1")));
+		wanted[i] = DatumGetFloat8(elements[i]);
+	}
+
+	leadflow_percentiles(state->values, (size_t) state->count, wanted, found,
+						 n);
+	results = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		results[i] = Float8GetDatum(found[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(results, n, FLOAT8OID,
+										  sizeof(float8), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+}
