@@ -172,16 +172,16 @@ UPDATE leadflow.lead SET stage = 'disqualified', close_reason = 'wrong_target',
 WHERE lead_id = 912;
 
 -- Escalations, written into the ledger as the worker would have fired
--- them: 903's reminder at its due time, 910's reminder and a reassign
--- that found nobody on shift.
+-- them: 903's reminder at its due time, 910's reminder and its
+-- manager's alert.
 INSERT INTO leadflow.escalation (lead_id, step, action, policy_id, due_at,
 	fired_at, rep_id, outcome) VALUES
 	(903, 1, 'remind_rep', 801, '2024-03-04 13:20+07', '2024-03-04 13:20+07',
 	 802, NULL),
 	(910, 1, 'remind_rep', 801, '2024-03-11 09:30+07', '2024-03-11 09:30+07',
 	 801, NULL),
-	(910, 2, 'reassign', 801, '2024-03-11 10:30+07', '2024-03-11 10:30+07',
-	 801, 'no_rep_on_shift');
+	(910, 2, 'alert_manager', 801, '2024-03-11 10:30+07',
+	 '2024-03-11 10:30+07', 801, NULL);
 
 -- The facts the figures are built from, as the triggers left them.
 -- 901: first response 08:20, 7h50m = 28200 wall s, 08:00-08:20 = 1200
@@ -268,8 +268,8 @@ ORDER BY campaign_id, channel;
 -- An, week of 26 February: 901: 1200 business, 28200 wall, met, reached
 --   with 1 attempt, won.
 -- An, week of 11 March: 910, never answered: no latency, SLA judged 0 ->
---   share NULL; two steps fired: a reminder and a reassign that found
---   nobody (reassigned 0).
+--   share NULL; two steps fired: a reminder and an alert to the manager
+--   (reassigned 0).
 -- Binh, week of 11 March: 911: 600/600, met, reached with 1 attempt.
 -- No rep, week of 11 March: 912.
 SELECT period_start, rep_id, rep_name, team_id, leads_assigned, responded,
@@ -378,7 +378,7 @@ FROM leadflow.lost_lead_summary WHERE grain = 'week'
 ORDER BY period_start, campaign_id, side;
 
 -- SLA breaches now: only 910 is open, unanswered and past due; its last
--- step is the reassign.
+-- step is the alert to the manager.
 SELECT lead_id, rep_id, rep_name, team_id, sla_due_at, late_s > 0 AS late,
 	late_business_s > 0 AS late_in_hours, last_step, last_action,
 	last_step_at, stage
