@@ -19,6 +19,7 @@ PURE_SRCS = \
 	worker/schedule.c \
 	extension/business_time.c \
 	extension/email.c \
+	extension/learn_math.c \
 	extension/phone.cpp \
 	extension/score_math.c \
 	extension/utf8.c
