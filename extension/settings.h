@@ -42,6 +42,14 @@ extern char *leadflow_default_region;
 /* Lead score: smoothing weight m of the won rates, in closed leads. */
 extern double leadflow_score_smoothing;
 
+/* Learned score: training schedule (s, PGC_SIGHUP) and method (SUSET). */
+extern int	leadflow_train_interval;
+extern int	leadflow_train_min_outcomes;
+extern double leadflow_train_holdout;
+extern double leadflow_train_l2;
+extern bool leadflow_train_refit;
+extern int	leadflow_rescore_batch_size;
+
 extern void leadflow_define_settings(void);
 
 #endif							/* LEADFLOW_SETTINGS_H */
