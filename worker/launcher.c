@@ -570,6 +570,8 @@ launcher_interval_ms(LeadflowJob job)
 			return leadflow_launcher_naptime * 1000L;
 		case LEADFLOW_JOB_PRUNE:
 			return LAUNCHER_PRUNE_INTERVAL_MS;
+		case LEADFLOW_JOB_TRAIN:
+			return leadflow_train_interval * 1000L;
 		case LEADFLOW_JOB_PROBE:
 			break;
 	}

@@ -1,0 +1,59 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker/train.c
+ *		One run of the "train" job: rescoring open leads left behind by a
+ *		new model first, then training when it is due.
+ *
+ * The launcher starts the job every leadflow.train_interval.  A run first
+ * rescores up to leadflow.rescore_batch_size open leads whose score is not
+ * from the current model; a full batch asks the launcher to run the job
+ * again at once, and such follow-up runs only rescore.  When nothing is
+ * left to rescore and the newest model is at least half an interval old
+ * (or there is none), the run trains (extension/learn_train.c) and, after
+ * a new model, rescores its first batch in the same transaction, so the
+ * model and the first rescored leads commit together.
+ *
+ * Runs inside the job's one transaction (worker/job.c); no state of its
+ * own.
+ *
+ * Copyright (c) 2026, the leadflow authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "learn.h"
+#include "settings.h"
+#include "train.h"
+
+/*
+ * leadflow_train_run
+ *		The work of one run.  Returns the leads rescored plus one for a new
+ *		model; sets *more when a rescoring batch was full and *message (or
+ *		NULL) to what the run wants recorded.
+ */
+int64
+leadflow_train_run(bool *more, char **message)
+{
+	int64		rows;
+	int64		version;
+	int64		rescored;
+
+	*message = NULL;
+	rows = leadflow_learn_rescore(leadflow_rescore_batch_size, more);
+	if (*more || !leadflow_learn_train_due(leadflow_train_interval))
+	{
+		if (rows > 0)
+			*message = psprintf("rescored " INT64_FORMAT " open leads",
+								rows);
+		return rows;
+	}
+
+	version = leadflow_learn_train(message);
+	if (version == 0)
+		return rows;
+	rescored = leadflow_learn_rescore(leadflow_rescore_batch_size, more);
+	*message = psprintf("%s; rescored " INT64_FORMAT " open leads",
+						*message, rows + rescored);
+	return rows + rescored + 1;
+}
