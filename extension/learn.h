@@ -27,6 +27,7 @@
 
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "learn_math.h"
 #include "score.h"
@@ -74,34 +75,45 @@ typedef struct LfModel
 	int			nnumeric;
 	LfNumeric  *numeric;
 	HTAB	   *lookup;			/* token -> feature or number attribute */
+	JsonbValue *factors;		/* per feature: its explanation object */
 } LfModel;
 
-/* What a lead offers the model: its tokens, taken apart. */
-typedef struct LfLeadTokens
+/*
+ * A lead's tokens are handed to a callback one by one: a category token
+ * "kind\x1fname\x1fvalue" (number NULL), or a number attribute's token
+ * "range\x1fname\x1f" with its value.  The token is in a buffer that the
+ * next call reuses.
+ */
+typedef void (*LfTokenCallback) (void *arg, const char *token, int len,
+								 Numeric number);
+
+/* A scoring in progress: the log-odds so far and the features taken. */
+typedef struct LfScorer
 {
-	int			ntokens;
-	const char **token;			/* "kind\x1fname\x1fvalue" */
-	int		   *token_len;
-	int			nnumbers;
-	const char **number_name;	/* attribute keys */
-	int		   *number_name_len;
-	double	   *number;
-} LfLeadTokens;
+	const LfModel *model;
+	double		z;
+	int		   *active;			/* room for model->nfeatures */
+	int			nactive;
+	bool	   *seen;			/* per number attribute */
+} LfScorer;
 
 /* learn_model.c */
-extern char *leadflow_learn_token(const char *kind, const char *name,
-								  int name_len, const char *value,
-								  int value_len, int *len);
-extern void leadflow_learn_tokens(const LeadflowScoreInput *in,
-								  LfLeadTokens *out);
+extern void leadflow_learn_each_token(const LeadflowScoreInput *in,
+									  LfTokenCallback callback, void *arg);
+extern double leadflow_learn_number(Numeric number);
 extern LfModel *leadflow_learn_model_build(MemoryContext parent,
 										   int nfeatures,
 										   LfFeature *features,
 										   double intercept, int nnumeric,
 										   LfNumeric *numeric);
-extern double leadflow_learn_logit(const LfModel *model,
-								   const LfLeadTokens *tokens,
-								   int *active, int *nactive);
+extern void leadflow_learn_scorer_begin(LfScorer *s, const LfModel *model);
+extern void leadflow_learn_scorer_token(LfScorer *s, const char *token,
+										int len);
+extern int	leadflow_learn_scorer_numeric(LfScorer *s, const char *token,
+										  int len);
+extern void leadflow_learn_scorer_range(LfScorer *s, int numeric,
+										double value);
+extern double leadflow_learn_scorer_end(LfScorer *s);
 extern bool leadflow_learn_score_lead(const LeadflowScoreInput *in,
 									  int16 *score, Jsonb **explanation,
 									  int64 *version);

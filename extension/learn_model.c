@@ -105,41 +105,44 @@ learn_key_match(const void *key1, const void *key2, Size keysize)
 	return memcmp(a->s, b->s, a->len);
 }
 
-/*
- * leadflow_learn_token
- *		A token "kind\x1fname\x1fvalue" palloc'd in the current memory
- *		context; *len receives its length (no terminator counted).
- */
-char *
-leadflow_learn_token(const char *kind, const char *name, int name_len,
-					 const char *value, int value_len, int *len)
-{
-	int			kind_len = strlen(kind);
-	int			n = kind_len + name_len + value_len + 2;
-	char	   *t = palloc(n + 1);
+/* Longest token: a kind, two separators, a name and a value. */
+#define LEARN_TOKEN_MAX			(16 + 2 * LF_TOKEN_PART_MAX)
 
-	memcpy(t, kind, kind_len);
-	t[kind_len] = LEARN_TOKEN_SEP;
-	memcpy(t + kind_len + 1, name, name_len);
-	t[kind_len + 1 + name_len] = LEARN_TOKEN_SEP;
-	memcpy(t + kind_len + 2 + name_len, value, value_len);
-	t[n] = '\0';
-	*len = n;
-	return t;
+/*
+ * learn_part_ok
+ *		Whether a name or value may be part of a token: not too long, and
+ *		free of the separator.
+ */
+static bool
+learn_part_ok(const char *s, int len)
+{
+	return len <= LF_TOKEN_PART_MAX &&
+		memchr(s, LEARN_TOKEN_SEP, len) == NULL;
 }
 
 /*
- * learn_add_token
- *		Appends a category token to out.
+ * learn_token
+ *		Writes the token "kind\x1fname\x1fvalue" into buf (room for
+ *		LEARN_TOKEN_MAX + 1 bytes; name and value must pass learn_part_ok)
+ *		and returns its length.
  */
-static void
-learn_add_token(LfLeadTokens *out, const char *kind, const char *name,
-				int name_len, const char *value, int value_len)
+static int
+learn_token(char *buf, const char *kind, const char *name, int name_len,
+			const char *value, int value_len)
 {
-	int			i = out->ntokens++;
+	int			kind_len = strlen(kind);
+	int			n = 0;
 
-	out->token[i] = leadflow_learn_token(kind, name, name_len, value,
-										 value_len, &out->token_len[i]);
+	memcpy(buf, kind, kind_len);
+	n += kind_len;
+	buf[n++] = LEARN_TOKEN_SEP;
+	memcpy(buf + n, name, name_len);
+	n += name_len;
+	buf[n++] = LEARN_TOKEN_SEP;
+	memcpy(buf + n, value, value_len);
+	n += value_len;
+	buf[n] = '\0';
+	return n;
 }
 
 /*
@@ -155,101 +158,96 @@ learn_contact_word(bool has, bool valid)
 }
 
 /*
- * learn_attribute
- *		Adds the token of one attribute pair: a string or boolean as a
- *		category, a finite number as a number.  Nulls, arrays, objects and
- *		over-long keys or strings give nothing.
+ * learn_builtin
+ *		Hands the token of a fact that is not an attribute to callback.
  */
 static void
-learn_attribute(LfLeadTokens *out, const JsonbValue *key,
-				const JsonbValue *value)
+learn_builtin(char *buf, const char *kind, const char *value,
+			  LfTokenCallback callback, void *arg)
+{
+	int			len = strlen(value);
+
+	if (!learn_part_ok(value, len))
+		return;
+	callback(arg, buf, learn_token(buf, kind, "", 0, value, len), NULL);
+}
+
+/*
+ * learn_attribute
+ *		Hands the token of one attribute pair to callback: a string or
+ *		boolean as a category, a finite number as a number.  Nulls, arrays,
+ *		objects and keys or strings that cannot be part of a token give
+ *		nothing.
+ */
+static void
+learn_attribute(char *buf, const JsonbValue *key, const JsonbValue *value,
+				LfTokenCallback callback, void *arg)
 {
 	const char *name = key->val.string.val;
 	int			name_len = key->val.string.len;
+	int			len;
 
-	if (name_len > LF_TOKEN_PART_MAX ||
-		memchr(name, LEARN_TOKEN_SEP, name_len) != NULL)
+	if (!learn_part_ok(name, name_len))
 		return;
 	switch (value->type)
 	{
 		case jbvString:
-			if (value->val.string.len <= LF_TOKEN_PART_MAX &&
-				memchr(value->val.string.val, LEARN_TOKEN_SEP,
-					   value->val.string.len) == NULL)
-				learn_add_token(out, LF_FEATURE_ATTRIBUTE, name, name_len,
-								value->val.string.val,
-								value->val.string.len);
+			if (!learn_part_ok(value->val.string.val, value->val.string.len))
+				break;
+			len = learn_token(buf, LF_FEATURE_ATTRIBUTE, name, name_len,
+							  value->val.string.val, value->val.string.len);
+			callback(arg, buf, len, NULL);
 			break;
 		case jbvBool:
-			learn_add_token(out, LF_FEATURE_ATTRIBUTE, name, name_len,
-							value->val.boolean ? "true" : "false",
-							value->val.boolean ? 4 : 5);
+			len = learn_token(buf, LF_FEATURE_ATTRIBUTE, name, name_len,
+							  value->val.boolean ? "true" : "false",
+							  value->val.boolean ? 4 : 5);
+			callback(arg, buf, len, NULL);
 			break;
 		case jbvNumeric:
-			{
-				double		d;
-				int			i;
-
-				if (numeric_is_nan(value->val.numeric) ||
-					numeric_is_inf(value->val.numeric))
-					break;
-				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-													   NumericGetDatum(value->val.numeric)));
-				i = out->nnumbers++;
-				out->number_name[i] =
-					leadflow_learn_token(LF_FEATURE_RANGE, name, name_len,
-										 "", 0, &out->number_name_len[i]);
-				out->number[i] = d;
+			if (numeric_is_nan(value->val.numeric) ||
+				numeric_is_inf(value->val.numeric))
 				break;
-			}
+			len = learn_token(buf, LF_FEATURE_RANGE, name, name_len, "", 0);
+			callback(arg, buf, len, value->val.numeric);
+			break;
 		default:
 			break;
 	}
 }
 
 /*
- * leadflow_learn_tokens
- *		Takes a lead apart into the tokens the model reads: channel,
- *		campaign, phone, e-mail, duplicate, then one per top-level
- *		attribute (numbers apart, by their "range" token with an empty
- *		value).  in->attributes may be NULL or any jsonb; only an object
- *		has attributes.  Arrays are palloc'd in the current context.
+ * leadflow_learn_each_token
+ *		Takes a lead apart into the tokens the model reads and hands each
+ *		to callback: channel, campaign, phone, e-mail, duplicate, then one
+ *		per top-level attribute.  in->attributes may be NULL or any jsonb;
+ *		only an object has attributes.  Allocates nothing itself.
  */
 void
-leadflow_learn_tokens(const LeadflowScoreInput *in, LfLeadTokens *out)
+leadflow_learn_each_token(const LeadflowScoreInput *in,
+						  LfTokenCallback callback, void *arg)
 {
-	int			npairs = 0;
+	char		buf[LEARN_TOKEN_MAX + 1];
 	char		campaign[16];
-	const char *word;
 
-	if (in->attributes != NULL && JB_ROOT_IS_OBJECT(in->attributes))
-		npairs = JB_ROOT_COUNT(in->attributes);
-	out->ntokens = 0;
-	out->nnumbers = 0;
-	out->token = palloc(sizeof(char *) * (5 + npairs));
-	out->token_len = palloc(sizeof(int) * (5 + npairs));
-	out->number_name = palloc(sizeof(char *) * Max(npairs, 1));
-	out->number_name_len = palloc(sizeof(int) * Max(npairs, 1));
-	out->number = palloc(sizeof(double) * Max(npairs, 1));
-
-	if (in->channel != NULL && strlen(in->channel) <= LF_TOKEN_PART_MAX &&
-		strchr(in->channel, LEARN_TOKEN_SEP) == NULL)
-		learn_add_token(out, LF_FEATURE_CHANNEL, "", 0, in->channel,
-						strlen(in->channel));
+	if (in->channel != NULL)
+		learn_builtin(buf, LF_FEATURE_CHANNEL, in->channel, callback, arg);
 	if (in->campaign_id != 0)
 	{
 		snprintf(campaign, sizeof(campaign), "%d", in->campaign_id);
-		learn_add_token(out, LF_FEATURE_CAMPAIGN, "", 0, campaign,
-						strlen(campaign));
+		learn_builtin(buf, LF_FEATURE_CAMPAIGN, campaign, callback, arg);
 	}
-	word = learn_contact_word(in->has_phone, in->phone_valid);
-	learn_add_token(out, LF_FEATURE_PHONE, "", 0, word, strlen(word));
-	word = learn_contact_word(in->has_email, in->email_valid);
-	learn_add_token(out, LF_FEATURE_EMAIL, "", 0, word, strlen(word));
-	learn_add_token(out, LF_FEATURE_DUPLICATE, "", 0,
-					in->duplicate ? "yes" : "no", in->duplicate ? 3 : 2);
+	learn_builtin(buf, LF_FEATURE_PHONE,
+				  learn_contact_word(in->has_phone, in->phone_valid),
+				  callback, arg);
+	learn_builtin(buf, LF_FEATURE_EMAIL,
+				  learn_contact_word(in->has_email, in->email_valid),
+				  callback, arg);
+	learn_builtin(buf, LF_FEATURE_DUPLICATE, in->duplicate ? "yes" : "no",
+				  callback, arg);
 
-	if (npairs > 0)
+	if (in->attributes != NULL && JB_ROOT_IS_OBJECT(in->attributes) &&
+		JB_ROOT_COUNT(in->attributes) > 0)
 	{
 		JsonbIterator *it = JsonbIteratorInit(&in->attributes->root);
 		JsonbValue	key;
@@ -262,9 +260,20 @@ leadflow_learn_tokens(const LeadflowScoreInput *in, LfLeadTokens *out)
 				continue;
 			r = JsonbIteratorNext(&it, &value, true);
 			if (r == WJB_VALUE)
-				learn_attribute(out, &key, &value);
+				learn_attribute(buf, &key, &value, callback, arg);
 		}
 	}
+}
+
+/*
+ * leadflow_learn_number
+ *		A jsonb number as a double (huge values become infinities).
+ */
+double
+leadflow_learn_number(Numeric number)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+											  NumericGetDatum(number)));
 }
 
 /*
@@ -290,6 +299,34 @@ learn_lookup_enter(HTAB *lookup, const char *token, int len)
 }
 
 /*
+ * learn_token_copy
+ *		A token palloc'd in the current context; *len receives its length.
+ */
+static char *
+learn_token_copy(const char *kind, const char *name, const char *value,
+				 int *len)
+{
+	char	   *buf = palloc(strlen(kind) + strlen(name) + strlen(value) + 3);
+
+	*len = learn_token(buf, kind, name, strlen(name), value, strlen(value));
+	return buf;
+}
+
+/*
+ * learn_find
+ *		The lookup entry of a token, or NULL.
+ */
+static LearnEntry *
+learn_find(const LfModel *m, const char *token, int len)
+{
+	LearnKey	key;
+
+	key.s = token;
+	key.len = len;
+	return hash_search(m->lookup, &key, HASH_FIND, NULL);
+}
+
+/*
  * learn_link_numeric
  *		Points a number attribute's ranges and its missing feature at the
  *		features "range"/"missing" that name it.  A range number outside
@@ -302,14 +339,10 @@ learn_link_numeric(LfModel *m, int f)
 	int			len;
 	char	   *token;
 	LearnEntry *e;
-	LearnKey	key;
 	LfNumeric  *num;
 
-	token = leadflow_learn_token(LF_FEATURE_RANGE, feat->name,
-								 strlen(feat->name), "", 0, &len);
-	key.s = token;
-	key.len = len;
-	e = hash_search(m->lookup, &key, HASH_FIND, NULL);
+	token = learn_token_copy(LF_FEATURE_RANGE, feat->name, "", &len);
+	e = learn_find(m, token, len);
 	pfree(token);
 	if (e == NULL || e->numeric < 0)
 		return;
@@ -325,12 +358,160 @@ learn_link_numeric(LfModel *m, int f)
 	}
 }
 
+/* Most pairs of an explanation object. */
+#define LEARN_MAX_PAIRS			8
+
+/*
+ * learn_key_before
+ *		Whether object key a sorts before key b in a jsonb object: shorter
+ *		keys first, then byte order.
+ */
+static bool
+learn_key_before(const JsonbValue *a, const JsonbValue *b)
+{
+	if (a->val.string.len != b->val.string.len)
+		return a->val.string.len < b->val.string.len;
+	return memcmp(a->val.string.val, b->val.string.val,
+				  a->val.string.len) < 0;
+}
+
+/*
+ * learn_object
+ *		Makes v an empty object with room for LEARN_MAX_PAIRS pairs.
+ */
+static void
+learn_object(JsonbValue *v)
+{
+	v->type = jbvObject;
+	v->val.object.nPairs = 0;
+	v->val.object.pairs = palloc(sizeof(JsonbPair) * LEARN_MAX_PAIRS);
+}
+
+/*
+ * learn_add
+ *		Adds a key (a string that outlives the object) and returns its
+ *		value slot.
+ */
+static JsonbValue *
+learn_add(JsonbValue *obj, const char *key)
+{
+	JsonbPair  *pair = &obj->val.object.pairs[obj->val.object.nPairs];
+
+	Assert(obj->val.object.nPairs < LEARN_MAX_PAIRS);
+	pair->key.type = jbvString;
+	pair->key.val.string.val = (char *) key;
+	pair->key.val.string.len = strlen(key);
+	pair->order = obj->val.object.nPairs++;
+	return &pair->value;
+}
+
+/*
+ * learn_close
+ *		Puts an object's keys in jsonb order (they are distinct), as
+ *		JsonbValueToJsonb expects.
+ */
+static void
+learn_close(JsonbValue *obj)
+{
+	JsonbPair  *pairs = obj->val.object.pairs;
+	int			i;
+	int			j;
+
+	for (i = 1; i < obj->val.object.nPairs; i++)
+	{
+		JsonbPair	p = pairs[i];
+
+		for (j = i; j > 0 && learn_key_before(&p.key, &pairs[j - 1].key); j--)
+			pairs[j] = pairs[j - 1];
+		pairs[j] = p;
+	}
+}
+
+/*
+ * learn_set_text
+ *		Sets a value slot to a string that outlives it.
+ */
+static void
+learn_set_text(JsonbValue *v, const char *s)
+{
+	v->type = jbvString;
+	v->val.string.val = (char *) s;
+	v->val.string.len = strlen(s);
+}
+
+/*
+ * learn_set_decimal
+ *		Sets a value slot to x rounded to four decimals.
+ */
+static void
+learn_set_decimal(JsonbValue *v, double x)
+{
+	v->type = jbvNumeric;
+	v->val.numeric = int64_div_fast_to_numeric((int64) rint(x * 10000.0), 4);
+}
+
+/*
+ * learn_set_edge
+ *		Sets a value slot to edge k of a number attribute (its shortest
+ *		exact text as a number), or JSON null when there is none (an open
+ *		end of the first or last range).
+ */
+static void
+learn_set_edge(JsonbValue *v, const LfNumeric *num, int k)
+{
+	if (num == NULL || k < 0 || k >= num->nedges ||
+		isnan(num->edges[k]) || isinf(num->edges[k]))
+	{
+		v->type = jbvNull;
+		return;
+	}
+	v->type = jbvNumeric;
+	v->val.numeric =
+		DatumGetNumeric(DirectFunctionCall1(float8_numeric,
+											Float8GetDatum(num->edges[k])));
+}
+
+/*
+ * learn_factor_object
+ *		Builds, once per model, the explanation object of feature f: its
+ *		kind, the attribute it reads, its value (or for a range the edges
+ *		"from" and "to", null at an open end) and its signed weight.
+ */
+static void
+learn_factor_object(LfModel *m, int f)
+{
+	const LfFeature *feat = &m->features[f];
+	JsonbValue *obj = &m->factors[f];
+
+	learn_object(obj);
+	learn_set_text(learn_add(obj, "factor"), feat->kind);
+	if (feat->name[0] != '\0')
+		learn_set_text(learn_add(obj, "attribute"), feat->name);
+	if (strcmp(feat->kind, LF_FEATURE_RANGE) == 0)
+	{
+		const LfNumeric *num = NULL;
+		int			bin = atoi(feat->value);
+		int			i;
+
+		for (i = 0; i < m->nnumeric && num == NULL; i++)
+			if (strcmp(m->numeric[i].name, feat->name) == 0)
+				num = &m->numeric[i];
+		learn_set_edge(learn_add(obj, "from"), num, bin - 1);
+		learn_set_edge(learn_add(obj, "to"), num, bin);
+	}
+	else if (strcmp(feat->kind, LF_FEATURE_MISSING) != 0)
+		learn_set_text(learn_add(obj, "value"), feat->value);
+	learn_set_decimal(learn_add(obj, "weight"), feat->weight);
+	learn_close(obj);
+}
+
 /*
  * leadflow_learn_model_build
  *		A model ready to score, in a new memory context under parent, from
  *		its features (kind, name, value, weight), intercept and number
  *		attributes (name and edges; their range and missing features are
- *		found among the features).  Everything is copied.
+ *		found among the features).  Everything is copied, and the
+ *		explanation object of every feature is built once here.
  */
 LfModel *
 leadflow_learn_model_build(MemoryContext parent, int nfeatures,
@@ -349,6 +530,7 @@ leadflow_learn_model_build(MemoryContext parent, int nfeatures,
 	m->intercept = intercept;
 	m->nfeatures = nfeatures;
 	m->features = palloc(sizeof(LfFeature) * Max(nfeatures, 1));
+	m->factors = palloc(sizeof(JsonbValue) * Max(nfeatures, 1));
 	m->nnumeric = nnumeric;
 	m->numeric = palloc(sizeof(LfNumeric) * Max(nnumeric, 1));
 
@@ -375,8 +557,7 @@ leadflow_learn_model_build(MemoryContext parent, int nfeatures,
 		num->range_feature = palloc(sizeof(int) * (num->nedges + 1));
 		memset(num->range_feature, -1, sizeof(int) * (num->nedges + 1));
 		num->missing_feature = -1;
-		token = leadflow_learn_token(LF_FEATURE_RANGE, num->name,
-									 strlen(num->name), "", 0, &len);
+		token = learn_token_copy(LF_FEATURE_RANGE, num->name, "", &len);
 		learn_lookup_enter(m->lookup, token, len)->numeric = i;
 	}
 
@@ -389,14 +570,14 @@ leadflow_learn_model_build(MemoryContext parent, int nfeatures,
 		f->name = pstrdup(features[i].name);
 		f->value = pstrdup(features[i].value);
 		f->weight = features[i].weight;
+		learn_factor_object(m, i);
 		if (strcmp(f->kind, LF_FEATURE_RANGE) == 0 ||
 			strcmp(f->kind, LF_FEATURE_MISSING) == 0)
 		{
 			learn_link_numeric(m, i);
 			continue;
 		}
-		token = leadflow_learn_token(f->kind, f->name, strlen(f->name),
-									 f->value, strlen(f->value), &len);
+		token = learn_token_copy(f->kind, f->name, f->value, &len);
 		learn_lookup_enter(m->lookup, token, len)->feature = i;
 	}
 
@@ -405,73 +586,111 @@ leadflow_learn_model_build(MemoryContext parent, int nfeatures,
 }
 
 /*
- * leadflow_learn_logit
- *		The model's log-odds for a lead's tokens.  When active is not
- *		NULL it receives the features that took part (room for ntokens +
- *		nnumbers + the model's nnumeric entries), their count in *nactive.
+ * learn_take
+ *		Adds feature f to a scoring in progress.
+ */
+static void
+learn_take(LfScorer *s, int f)
+{
+	s->z += s->model->features[f].weight;
+	s->active[s->nactive++] = f;
+}
+
+/*
+ * leadflow_learn_scorer_begin
+ *		Starts scoring a lead with a model: the log-odds start at the
+ *		intercept.  Allocates in the current context.
+ */
+void
+leadflow_learn_scorer_begin(LfScorer *s, const LfModel *model)
+{
+	s->model = model;
+	s->z = model->intercept;
+	s->active = palloc(sizeof(int) * Max(model->nfeatures, 1));
+	s->nactive = 0;
+	s->seen = palloc0(sizeof(bool) * Max(model->nnumeric, 1));
+}
+
+/*
+ * leadflow_learn_scorer_token
+ *		Adds the feature of a category token, if the model has one.
+ */
+void
+leadflow_learn_scorer_token(LfScorer *s, const char *token, int len)
+{
+	LearnEntry *e = learn_find(s->model, token, len);
+
+	if (e != NULL && e->feature >= 0)
+		learn_take(s, e->feature);
+}
+
+/*
+ * leadflow_learn_scorer_numeric
+ *		The model's number attribute of a "range" token, or -1.
+ */
+int
+leadflow_learn_scorer_numeric(LfScorer *s, const char *token, int len)
+{
+	LearnEntry *e = learn_find(s->model, token, len);
+
+	return e != NULL ? e->numeric : -1;
+}
+
+/*
+ * leadflow_learn_scorer_range
+ *		Adds the feature of the range value falls in, of number attribute
+ *		k of the model (once per attribute).
+ */
+void
+leadflow_learn_scorer_range(LfScorer *s, int k, double value)
+{
+	const LfNumeric *num = &s->model->numeric[k];
+	int			f;
+
+	if (s->seen[k])
+		return;
+	s->seen[k] = true;
+	f = num->range_feature[leadflow_learn_bin(num->edges, num->nedges,
+											  value)];
+	if (f >= 0)
+		learn_take(s, f);
+}
+
+/*
+ * leadflow_learn_scorer_end
+ *		Adds the missing feature of every number attribute the lead did
+ *		not have, and returns the log-odds.
  */
 double
-leadflow_learn_logit(const LfModel *model, const LfLeadTokens *tokens,
-					 int *active, int *nactive)
+leadflow_learn_scorer_end(LfScorer *s)
 {
-	double		z = model->intercept;
-	bool		seen_local[64];
-	bool	   *seen = seen_local;
-	int			n = 0;
-	int			i;
+	int			k;
 
-	if (model->nnumeric > lengthof(seen_local))
-		seen = palloc(sizeof(bool) * model->nnumeric);
-	memset(seen, 0, sizeof(bool) * model->nnumeric);
+	for (k = 0; k < s->model->nnumeric; k++)
+		if (!s->seen[k] && s->model->numeric[k].missing_feature >= 0)
+			learn_take(s, s->model->numeric[k].missing_feature);
+	return s->z;
+}
 
-	for (i = 0; i < tokens->ntokens + tokens->nnumbers; i++)
+/*
+ * learn_score_token
+ *		LfTokenCallback of the write-time scoring: a token goes straight to
+ *		the scorer; a number is converted only when the model reads it.
+ */
+static void
+learn_score_token(void *arg, const char *token, int len, Numeric number)
+{
+	LfScorer   *s = (LfScorer *) arg;
+	int			k;
+
+	if (number == NULL)
 	{
-		bool		is_number = i >= tokens->ntokens;
-		int			j = is_number ? i - tokens->ntokens : i;
-		LearnKey	key;
-		LearnEntry *e;
-		int			f;
-
-		key.s = is_number ? tokens->number_name[j] : tokens->token[j];
-		key.len = is_number ? tokens->number_name_len[j] :
-			tokens->token_len[j];
-		e = hash_search(model->lookup, &key, HASH_FIND, NULL);
-		if (e == NULL)
-			continue;
-		if (!is_number || e->numeric < 0)
-			f = is_number ? -1 : e->feature;
-		else
-		{
-			const LfNumeric *num = &model->numeric[e->numeric];
-
-			seen[e->numeric] = true;
-			f = num->range_feature[leadflow_learn_bin(num->edges,
-													  num->nedges,
-													  tokens->number[j])];
-		}
-		if (f < 0)
-			continue;
-		z += model->features[f].weight;
-		if (active)
-			active[n++] = f;
+		leadflow_learn_scorer_token(s, token, len);
+		return;
 	}
-
-	/* A number attribute the lead lacks counts as missing. */
-	for (i = 0; i < model->nnumeric; i++)
-	{
-		int			f = model->numeric[i].missing_feature;
-
-		if (seen[i] || f < 0)
-			continue;
-		z += model->features[f].weight;
-		if (active)
-			active[n++] = f;
-	}
-	if (nactive)
-		*nactive = n;
-	if (seen != seen_local)
-		pfree(seen);
-	return z;
+	k = leadflow_learn_scorer_numeric(s, token, len);
+	if (k >= 0)
+		leadflow_learn_scorer_range(s, k, leadflow_learn_number(number));
 }
 
 /*
@@ -643,144 +862,20 @@ leadflow_learn_current_version(void)
 }
 
 /*
- * learn_set_decimal
- *		Sets a jsonb value to x rounded to four decimals.
- */
-static void
-learn_set_decimal(JsonbValue *v, double x)
-{
-	v->type = jbvNumeric;
-	v->val.numeric = int64_div_fast_to_numeric((int64) rint(x * 10000.0), 4);
-}
-
-/*
- * learn_push_key
- *		Pushes an object key (a string constant or one that outlives the
- *		push).
- */
-static void
-learn_push_key(JsonbParseState **st, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(st, WJB_KEY, &k);
-}
-
-/*
- * learn_push_text
- *		Pushes a string value, or JSON null for NULL.
- */
-static void
-learn_push_text(JsonbParseState **st, const char *s)
-{
-	JsonbValue	v;
-
-	if (s == NULL)
-		v.type = jbvNull;
-	else
-	{
-		v.type = jbvString;
-		v.val.string.val = (char *) s;
-		v.val.string.len = strlen(s);
-	}
-	pushJsonbValue(st, WJB_VALUE, &v);
-}
-
-/*
- * learn_push_number
- *		Pushes a float8 as a JSON number (its shortest exact text), or
- *		JSON null when it is not finite.
- */
-static void
-learn_push_number(JsonbParseState **st, double x, bool present)
-{
-	JsonbValue	v;
-
-	if (!present || isnan(x) || isinf(x))
-		v.type = jbvNull;
-	else
-	{
-		v.type = jbvNumeric;
-		v.val.numeric = DatumGetNumeric(DirectFunctionCall1(float8_numeric,
-															Float8GetDatum(x)));
-	}
-	pushJsonbValue(st, WJB_VALUE, &v);
-}
-
-/*
- * learn_push_decimal
- *		Pushes a key with a four-decimal value.
- */
-static void
-learn_push_decimal(JsonbParseState **st, const char *key, double x)
-{
-	JsonbValue	v;
-
-	learn_push_key(st, key);
-	learn_set_decimal(&v, x);
-	pushJsonbValue(st, WJB_VALUE, &v);
-}
-
-/*
- * learn_push_factor
- *		Pushes the object of one feature: what it is and its weight.
- */
-static void
-learn_push_factor(JsonbParseState **st, const LfModel *m, int f)
-{
-	const LfFeature *feat = &m->features[f];
-
-	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
-	learn_push_key(st, "factor");
-	learn_push_text(st, feat->kind);
-	if (feat->name[0] != '\0')
-	{
-		learn_push_key(st, "attribute");
-		learn_push_text(st, feat->name);
-	}
-	if (strcmp(feat->kind, LF_FEATURE_RANGE) == 0)
-	{
-		int			bin = atoi(feat->value);
-		const LfNumeric *num = NULL;
-		int			i;
-
-		for (i = 0; i < m->nnumeric && num == NULL; i++)
-			if (strcmp(m->numeric[i].name, feat->name) == 0)
-				num = &m->numeric[i];
-		learn_push_key(st, "from");
-		learn_push_number(st, num && bin > 0 ? num->edges[bin - 1] : 0,
-						  num && bin > 0);
-		learn_push_key(st, "to");
-		learn_push_number(st, num && bin < num->nedges ? num->edges[bin] : 0,
-						  num && bin < num->nedges);
-	}
-	else if (strcmp(feat->kind, LF_FEATURE_MISSING) != 0)
-	{
-		learn_push_key(st, "value");
-		learn_push_text(st, feat->value);
-	}
-	learn_push_decimal(st, "weight", feat->weight);
-	pushJsonbValue(st, WJB_END_OBJECT, NULL);
-}
-
-/*
  * learn_explain
  *		The explanation of a learned score: the model, the probability,
  *		the intercept and log-odds, the LEARN_EXPLAIN_FACTORS features with
  *		the largest weights in absolute value (largest first, each with its
- *		signed weight), and the summed weight of the others.  active is
- *		reordered.
+ *		signed weight), and the summed weight of the others.  The factor
+ *		objects were built with the model; active is reordered.
  */
 static Jsonb *
 learn_explain(const LfModel *m, int score, double p, double z,
 			  int *active, int nactive)
 {
-	JsonbParseState *st = NULL;
-	JsonbValue	v;
-	JsonbValue *res;
+	JsonbValue	root;
+	JsonbValue *v;
+	JsonbValue *factors;
 	double		rest = 0.0;
 	int			shown = Min(nactive, LEARN_EXPLAIN_FACTORS);
 	int			i;
@@ -806,27 +901,27 @@ learn_explain(const LfModel *m, int score, double p, double z,
 	for (i = shown; i < nactive; i++)
 		rest += m->features[active[i]].weight;
 
-	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	learn_push_key(&st, "model");
-	learn_push_text(&st, "learned");
-	learn_push_key(&st, "version");
-	v.type = jbvNumeric;
-	v.val.numeric = int64_to_numeric(m->version);
-	pushJsonbValue(&st, WJB_VALUE, &v);
-	learn_push_key(&st, "score");
-	v.val.numeric = int64_to_numeric(score);
-	pushJsonbValue(&st, WJB_VALUE, &v);
-	learn_push_decimal(&st, "probability", p);
-	learn_push_decimal(&st, "intercept", m->intercept);
-	learn_push_decimal(&st, "log_odds", z);
-	learn_push_decimal(&st, "other_weight", rest);
-	learn_push_key(&st, "factors");
-	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	learn_object(&root);
+	learn_set_text(learn_add(&root, "model"), "learned");
+	v = learn_add(&root, "version");
+	v->type = jbvNumeric;
+	v->val.numeric = int64_to_numeric(m->version);
+	v = learn_add(&root, "score");
+	v->type = jbvNumeric;
+	v->val.numeric = int64_to_numeric(score);
+	learn_set_decimal(learn_add(&root, "probability"), p);
+	learn_set_decimal(learn_add(&root, "intercept"), m->intercept);
+	learn_set_decimal(learn_add(&root, "log_odds"), z);
+	learn_set_decimal(learn_add(&root, "other_weight"), rest);
+	factors = learn_add(&root, "factors");
+	factors->type = jbvArray;
+	factors->val.array.rawScalar = false;
+	factors->val.array.nElems = shown;
+	factors->val.array.elems = palloc(sizeof(JsonbValue) * Max(shown, 1));
 	for (i = 0; i < shown; i++)
-		learn_push_factor(&st, m, active[i]);
-	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
-	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
-	return JsonbValueToJsonb(res);
+		factors->val.array.elems[i] = m->factors[active[i]];
+	learn_close(&root);
+	return JsonbValueToJsonb(&root);
 }
 
 /*
@@ -842,23 +937,20 @@ leadflow_learn_score_lead(const LeadflowScoreInput *in, int16 *score,
 						  Jsonb **explanation, int64 *version)
 {
 	const LfModel *m = learn_model_ready();
-	LfLeadTokens tokens;
-	int		   *active;
-	int			nactive;
+	LfScorer	s;
 	double		z;
 	double		p;
 
 	if (m == NULL)
 		return false;
-	leadflow_learn_tokens(in, &tokens);
-	active = palloc(sizeof(int) * (tokens.ntokens + tokens.nnumbers +
-								   m->nnumeric + 1));
-	z = leadflow_learn_logit(m, &tokens, active, &nactive);
+	leadflow_learn_scorer_begin(&s, m);
+	leadflow_learn_each_token(in, learn_score_token, &s);
+	z = leadflow_learn_scorer_end(&s);
 	p = leadflow_learn_sigmoid(z);
 	*score = (int16) leadflow_learn_score(p);
 	*version = m->version;
 	if (explanation != NULL)
-		*explanation = learn_explain(m, *score, p, z, active, nactive);
+		*explanation = learn_explain(m, *score, p, z, s.active, s.nactive);
 	return true;
 }
 

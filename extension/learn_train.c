@@ -7,7 +7,8 @@
  *
  * Training reads every closed lead (won against lost or disqualified) in
  * one query, oldest arrival first, and turns each into tokens exactly as
- * the write-time scoring does (leadflow_learn_tokens).  The newest
+ * the write-time scoring does (leadflow_learn_each_token); the held-out
+ * leads are scored through the same scorer as a lead being written.  The newest
  * leadflow.train_holdout share of them is held out: a model fitted on
  * the older ones scores them, which gives the AUC and the calibration
  * table stored with the model.  The model put to use is then fitted on
@@ -247,9 +248,36 @@ train_intern(HTAB *h, MemoryContext cxt, const char *s, int len,
 }
 
 /*
+ * train_token
+ *		LfTokenCallback of training: interns the token and appends it (or
+ *		the number) to the row being read.
+ */
+static void
+train_token(void *arg, const char *token, int len, Numeric number)
+{
+	TrainSet   *set = (TrainSet *) arg;
+	MemoryContext old = MemoryContextSwitchTo(set->cxt);
+
+	if (number == NULL)
+		train_push_int(&set->tok,
+					   train_intern(set->tokens, set->cxt, token, len,
+									&set->tok_str, &set->tok_len,
+									&set->ntoks, &set->ntok_str_cap));
+	else
+	{
+		train_push_int(&set->num_id,
+					   train_intern(set->numbers, set->cxt, token, len,
+									&set->num_str, &set->num_len,
+									&set->nnums, &set->nnums_cap));
+		train_push_double(&set->num_val, leadflow_learn_number(number));
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * train_add_row
- *		Adds one closed lead (the current SPI row i) to the set.  Runs in
- *		the set's context; the lead is taken apart in the row context.
+ *		Adds one closed lead (the current SPI row i) to the set.  The lead
+ *		is taken apart in the row context, which is reset afterwards.
  */
 static void
 train_add_row(TrainSet *set, int i)
@@ -257,10 +285,8 @@ train_add_row(TrainSet *set, int i)
 	HeapTuple	row = SPI_tuptable->vals[i];
 	TupleDesc	desc = SPI_tuptable->tupdesc;
 	LeadflowScoreInput in;
-	LfLeadTokens t;
 	bool		isnull;
 	Datum		d;
-	int			k;
 	int			r = set->nrows;
 
 	if (r + 1 >= set->cap)
@@ -290,23 +316,8 @@ train_add_row(TrainSet *set, int i)
 	set->received_at[r] =
 		DatumGetTimestampTz(SPI_getbinval(row, desc, 10, &isnull));
 
-	leadflow_learn_tokens(&in, &t);
+	leadflow_learn_each_token(&in, train_token, set);
 	MemoryContextSwitchTo(set->cxt);
-	for (k = 0; k < t.ntokens; k++)
-		train_push_int(&set->tok,
-					   train_intern(set->tokens, set->cxt, t.token[k],
-									t.token_len[k], &set->tok_str,
-									&set->tok_len, &set->ntoks,
-									&set->ntok_str_cap));
-	for (k = 0; k < t.nnumbers; k++)
-	{
-		train_push_int(&set->num_id,
-					   train_intern(set->numbers, set->cxt,
-									t.number_name[k], t.number_name_len[k],
-									&set->num_str, &set->num_len,
-									&set->nnums, &set->nnums_cap));
-		train_push_double(&set->num_val, t.number[k]);
-	}
 	MemoryContextReset(set->row_cxt);
 	set->nrows++;
 	set->tok_start[set->nrows] = set->tok.n;
@@ -660,39 +671,33 @@ train_fit(const TrainSet *set, int m)
 }
 
 /*
- * train_row_tokens
- *		Row r of the set as the tokens a scoring call would see.
+ * train_row_logit
+ *		The model's log-odds of row r of the set, through the scorer that
+ *		scores a lead being written.
  */
-static void
-train_row_tokens(const TrainSet *set, int r, LfLeadTokens *t)
+static double
+train_row_logit(const TrainSet *set, const LfModel *model, int r)
 {
+	LfScorer	s;
 	int			k;
-	int			n;
 
-	n = set->tok_start[r + 1] - set->tok_start[r];
-	t->ntokens = n;
-	t->token = palloc(sizeof(char *) * Max(n, 1));
-	t->token_len = palloc(sizeof(int) * Max(n, 1));
-	for (k = 0; k < n; k++)
+	leadflow_learn_scorer_begin(&s, model);
+	for (k = set->tok_start[r]; k < set->tok_start[r + 1]; k++)
 	{
-		int			id = set->tok.v[set->tok_start[r] + k];
+		int			id = set->tok.v[k];
 
-		t->token[k] = set->tok_str[id];
-		t->token_len[k] = set->tok_len[id];
+		leadflow_learn_scorer_token(&s, set->tok_str[id], set->tok_len[id]);
 	}
-	n = set->num_start[r + 1] - set->num_start[r];
-	t->nnumbers = n;
-	t->number_name = palloc(sizeof(char *) * Max(n, 1));
-	t->number_name_len = palloc(sizeof(int) * Max(n, 1));
-	t->number = palloc(sizeof(double) * Max(n, 1));
-	for (k = 0; k < n; k++)
+	for (k = set->num_start[r]; k < set->num_start[r + 1]; k++)
 	{
-		int			id = set->num_id.v[set->num_start[r] + k];
+		int			id = set->num_id.v[k];
+		int			numeric = leadflow_learn_scorer_numeric(&s, set->num_str[id],
+															set->num_len[id]);
 
-		t->number_name[k] = set->num_str[id];
-		t->number_name_len[k] = set->num_len[id];
-		t->number[k] = set->num_val.v[set->num_start[r] + k];
+		if (numeric >= 0)
+			leadflow_learn_scorer_range(&s, numeric, set->num_val.v[k]);
 	}
+	return leadflow_learn_scorer_end(&s);
 }
 
 /*
@@ -719,11 +724,7 @@ train_judge(const TrainSet *set, const LfModel *model, int from,
 	q->from = set->received_at[from];
 	for (i = 0; i < n; i++)
 	{
-		LfLeadTokens t;
-
-		train_row_tokens(set, from + i, &t);
-		p[i] = leadflow_learn_sigmoid(leadflow_learn_logit(model, &t,
-														   NULL, NULL));
+		p[i] = leadflow_learn_sigmoid(train_row_logit(set, model, from + i));
 		s[i] = leadflow_learn_score(p[i]);
 		q->won += set->won[from + i];
 		MemoryContextReset(cxt);
