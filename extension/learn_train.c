@@ -5,8 +5,8 @@
  *		model with its quality, and rescoring open leads after a new
  *		model; leadflow.train_model() and leadflow.rescore_open_leads().
  *
- * Training reads every closed lead (won against lost or disqualified) in
- * one query, oldest arrival first, and turns each into tokens exactly as
+ * Training reads the newest leadflow.train_max_outcomes closed leads (won
+ * against lost or disqualified) in one query, oldest arrival first, and turns each into tokens exactly as
  * the write-time scoring does (leadflow_learn_each_token); the held-out
  * leads are scored through the same scorer as a lead being written.  The newest
  * leadflow.train_holdout share of them is held out: a model fitted on
@@ -59,11 +59,18 @@ PG_FUNCTION_INFO_V1(leadflow_rescore_open_leads);
 
 #define TRAIN_CLOSED_STAGES "('won', 'lost', 'disqualified')"
 
+/* The newest $1 closed leads, oldest first. */
 #define TRAIN_QUERY \
-	"SELECT stage = 'won', channel, campaign_id, phone_raw IS NOT NULL," \
-	" coalesce(phone_valid, false), email_raw IS NOT NULL," \
-	" coalesce(email_valid, false), duplicate_of IS NOT NULL, attributes," \
-	" received_at FROM leadflow.lead WHERE stage IN " TRAIN_CLOSED_STAGES \
+	"SELECT won, channel, campaign_id, has_phone, phone_valid, has_email," \
+	" email_valid, duplicate, attributes, received_at FROM (" \
+	"SELECT stage = 'won' AS won, channel, campaign_id," \
+	" phone_raw IS NOT NULL AS has_phone," \
+	" coalesce(phone_valid, false) AS phone_valid," \
+	" email_raw IS NOT NULL AS has_email," \
+	" coalesce(email_valid, false) AS email_valid," \
+	" duplicate_of IS NOT NULL AS duplicate, attributes, received_at," \
+	" lead_id FROM leadflow.lead WHERE stage IN " TRAIN_CLOSED_STAGES \
+	" ORDER BY received_at DESC, lead_id DESC LIMIT $1) AS newest" \
 	" ORDER BY received_at, lead_id"
 
 /* A token interned during training. */
@@ -326,7 +333,8 @@ train_add_row(TrainSet *set, int i)
 
 /*
  * train_read
- *		Reads every closed lead into a new set, through a cursor.  SPI must
+ *		Reads the newest leadflow.train_max_outcomes closed leads into a
+ *		new set, oldest first, through a cursor.  SPI must
  *		be connected.  The tokens are allocated in the current context;
  *		each fetch's tuples are freed as soon as they are read.
  */
@@ -337,6 +345,7 @@ train_read(void)
 	MemoryContext cxt = CurrentMemoryContext;
 	SPIPlanPtr	plan;
 	Portal		portal;
+	Datum		limit;
 
 	set->cap = 1024;
 	set->won = palloc_extended(set->cap, MCXT_ALLOC_HUGE);
@@ -354,10 +363,11 @@ train_read(void)
 	set->tokens = train_hash("leadflow training tokens");
 	set->numbers = train_hash("leadflow training numbers");
 
-	plan = SPI_prepare(TRAIN_QUERY, 0, NULL);
+	plan = SPI_prepare(TRAIN_QUERY, 1, (Oid[]) {INT4OID});
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the training query");
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	limit = Int32GetDatum(leadflow_train_max_outcomes);
+	portal = SPI_cursor_open(NULL, plan, &limit, NULL, true);
 	for (;;)
 	{
 		uint64		i;
@@ -995,9 +1005,10 @@ leadflow_learn_train(char **message)
 
 /*
  * leadflow_learn_train_due
- *		Whether the worker should train now: no model yet, or the newest
- *		was trained at least half an interval ago (the worker's schedule
- *		fires once per interval; runs in between only rescore).
+ *		Whether the worker should train now: neither a model nor a
+ *		training attempt (a run of job train that read the closed leads,
+ *		by the worker or by hand, as leadflow.job_run records it) within
+ *		the last interval_s seconds.
  */
 bool
 leadflow_learn_train_due(int interval_s)
@@ -1010,13 +1021,18 @@ leadflow_learn_train_due(int interval_s)
 	leadflow_become_owner(leadflow_table("score_model"), &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT pg_catalog.max(trained_at) FROM"
-					" leadflow.score_model", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the model times");
+	if (SPI_execute("SELECT pg_catalog.greatest("
+					"(SELECT pg_catalog.max(trained_at)"
+					" FROM leadflow.score_model),"
+					" (SELECT pg_catalog.max(started) FROM leadflow.job_run"
+					"  WHERE job = 'train' AND status = 'ok'"
+					"  AND message OPERATOR(pg_catalog.~~) '%closed leads%'))",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the time of the last training");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 					  &isnull);
 	due = isnull ||
-		DatumGetTimestampTz(d) + (int64) interval_s * USECS_PER_SEC / 2 <=
+		DatumGetTimestampTz(d) + (int64) interval_s * USECS_PER_SEC <=
 		GetCurrentTimestamp();
 	SPI_finish();
 	leadflow_restore_user(&saved);

@@ -74,6 +74,7 @@ double		leadflow_score_smoothing = 20.0;
 
 int			leadflow_train_interval = 3600;
 int			leadflow_train_min_outcomes = 200;
+int			leadflow_train_max_outcomes = 200000;
 double		leadflow_train_holdout = 0.2;
 double		leadflow_train_l2 = 1.0;
 bool		leadflow_train_refit = true;
@@ -313,6 +314,15 @@ settings_define_training(void)
 							"With fewer won, lost and disqualified leads no model is trained and score v1 stays.",
 							&leadflow_train_min_outcomes,
 							200, 10, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.train_max_outcomes",
+							"Most closed leads a lead-quality model is trained on, the newest.",
+							"Bounds the memory and time of a training.",
+							&leadflow_train_max_outcomes,
+							200000, 10, 10000000,
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);

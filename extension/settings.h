@@ -45,6 +45,7 @@ extern double leadflow_score_smoothing;
 /* Learned score: training schedule (s, PGC_SIGHUP) and method (SUSET). */
 extern int	leadflow_train_interval;
 extern int	leadflow_train_min_outcomes;
+extern int	leadflow_train_max_outcomes;
 extern double leadflow_train_holdout;
 extern double leadflow_train_l2;
 extern bool leadflow_train_refit;

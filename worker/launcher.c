@@ -57,6 +57,7 @@
 #include "schedule.h"
 #include "settings.h"
 #include "shared.h"
+#include "train.h"
 
 /* Seconds the postmaster waits before restarting a launcher that failed. */
 #define LAUNCHER_RESTART_SECONDS 10
@@ -571,7 +572,7 @@ launcher_interval_ms(LeadflowJob job)
 		case LEADFLOW_JOB_PRUNE:
 			return LAUNCHER_PRUNE_INTERVAL_MS;
 		case LEADFLOW_JOB_TRAIN:
-			return leadflow_train_interval * 1000L;
+			return leadflow_train_interval_ms();
 		case LEADFLOW_JOB_PROBE:
 			break;
 	}

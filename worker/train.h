@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 
+extern int64 leadflow_train_interval_ms(void);
 extern int64 leadflow_train_run(bool *more, char **message);
 
 #endif							/* LEADFLOW_TRAIN_H */

@@ -125,6 +125,10 @@ rm -f /tmp/learned_judge.$$.sql
 echo "$out"
 auc=$(sed -n 's/^AUC \([0-9.]*\) .*/\1/p' <<<"$out")
 cal=$(sed -n 's/.*calibration error \([0-9.]*\)$/\1/p' <<<"$out")
+echo "the explanation of the first test lead:"
+sql -At -c "SELECT jsonb_pretty(score_explanation) FROM leadflow.lead
+	WHERE external_ref = (SELECT prospect_id FROM bench_xe.lead
+						  WHERE test ORDER BY seq LIMIT 1)"
 if awk -v a="$auc" -v c="$cal" 'BEGIN { exit !(a >= 0.87 && c < 0.05) }'; then
 	echo "learned: the bar is met (AUC >= 0.87, calibration error < 0.05)"
 else
