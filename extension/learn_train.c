@@ -1021,7 +1021,7 @@ leadflow_learn_train_due(int interval_s)
 	leadflow_become_owner(leadflow_table("score_model"), &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT pg_catalog.greatest("
+	if (SPI_execute("SELECT GREATEST("
 					"(SELECT pg_catalog.max(trained_at)"
 					" FROM leadflow.score_model),"
 					" (SELECT pg_catalog.max(started) FROM leadflow.job_run"
