@@ -6,9 +6,10 @@
  *		model; leadflow.train_model() and leadflow.rescore_open_leads().
  *
  * Training reads the newest leadflow.train_max_outcomes closed leads (won
- * against lost or disqualified) in one query, oldest arrival first, and turns each into tokens exactly as
- * the write-time scoring does (leadflow_learn_each_token); the held-out
- * leads are scored through the same scorer as a lead being written.  The newest
+ * against lost or disqualified) in one query, oldest arrival first, and
+ * turns each into tokens exactly as the write-time scoring does
+ * (leadflow_learn_each_token); the held-out leads are scored through the
+ * same scorer as a lead being written.  The newest
  * leadflow.train_holdout share of them is held out: a model fitted on
  * the older ones scores them, which gives the AUC and the calibration
  * table stored with the model.  The model put to use is then fitted on
@@ -701,9 +702,10 @@ train_row_logit(const TrainSet *set, const LfModel *model, int r)
 	for (k = set->num_start[r]; k < set->num_start[r + 1]; k++)
 	{
 		int			id = set->num_id.v[k];
-		int			numeric = leadflow_learn_scorer_numeric(&s, set->num_str[id],
-															set->num_len[id]);
+		int			numeric;
 
+		numeric = leadflow_learn_scorer_numeric(&s, set->num_str[id],
+												set->num_len[id]);
 		if (numeric >= 0)
 			leadflow_learn_scorer_range(&s, numeric, set->num_val.v[k]);
 	}
@@ -940,7 +942,8 @@ train_on(TrainSet *set, char **message)
 
 	if (n < leadflow_train_min_outcomes)
 	{
-		*message = psprintf("%d closed leads, fewer than leadflow.train_min_outcomes (%d); score v1 stays",
+		*message = psprintf("%d closed leads, fewer than "
+							"leadflow.train_min_outcomes (%d); score v1 stays",
 							n, leadflow_train_min_outcomes);
 		return 0;
 	}
@@ -960,12 +963,14 @@ train_on(TrainSet *set, char **message)
 	used = (have_q && !leadflow_train_refit) ? judged : train_fit(set, n);
 	version = train_store(&used, have_q ? &q : NULL);
 	if (have_q)
-		*message = psprintf("model %lld on %d closed leads, %d features; holdout of %d: AUC %.4f, calibration error %.4f",
+		*message = psprintf("model %lld on %d closed leads, %d features; "
+							"holdout of %d: AUC %.4f, calibration error %.4f",
 							(long long) version, used.nrows,
 							used.model->nfeatures, q.nrows, q.auc,
 							q.calibration_error);
 	else
-		*message = psprintf("model %lld on %d closed leads, %d features; no holdout to judge it",
+		*message = psprintf("model %lld on %d closed leads, %d features; "
+							"no holdout to judge it",
 							(long long) version, used.nrows,
 							used.model->nfeatures);
 	return version;

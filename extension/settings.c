@@ -301,7 +301,7 @@ static void
 settings_define_training(void)
 {
 	DefineCustomIntVariable("leadflow.train_interval",
-							"Time between two trainings of the lead-quality model in each database.",
+							"Time between two trainings of the lead-quality model.",
 							"Runs in between only rescore open leads after a new model.",
 							&leadflow_train_interval,
 							3600, 60, 7 * 86400,
@@ -311,7 +311,7 @@ settings_define_training(void)
 
 	DefineCustomIntVariable("leadflow.train_min_outcomes",
 							"Fewest closed leads a lead-quality model is trained on.",
-							"With fewer won, lost and disqualified leads no model is trained and score v1 stays.",
+							"With fewer closed leads no model is trained and score v1 stays.",
 							&leadflow_train_min_outcomes,
 							200, 10, INT_MAX,
 							PGC_SUSET,
@@ -328,7 +328,7 @@ settings_define_training(void)
 							NULL, NULL, NULL);
 
 	DefineCustomRealVariable("leadflow.train_holdout",
-							 "Share of the newest closed leads held out to judge a lead-quality model.",
+							 "Share of the newest closed leads held out to judge a model.",
 							 "A model fitted on the older closed leads is scored on these; "
 							 "leadflow.model_quality shows the result.  0 judges nothing.",
 							 &leadflow_train_holdout,
@@ -347,9 +347,10 @@ settings_define_training(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("leadflow.train_refit",
-							 "Whether the lead-quality model put to use is fitted on every closed lead.",
-							 "When off, the model put to use is the one fitted without the held-out leads, "
-							 "so its quality figures are its own.",
+							 "Whether the model put to use is fitted on every closed lead.",
+							 "When off, the model put to use is the one fitted "
+							 "without the held-out leads, so its quality figures "
+							 "are its own.",
 							 &leadflow_train_refit,
 							 true,
 							 PGC_SUSET,
