@@ -1,4 +1,4 @@
-# tests/worker/t/008_train.pl
+# tests/worker/t/011_train.pl
 #
 # The train job under a running worker: a database that becomes ready
 # with enough closed leads gets a model at once, the open leads scored by

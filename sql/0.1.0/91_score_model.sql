@@ -1,5 +1,5 @@
 
--- sql/0.1.0/86_score_model.sql: the learned lead-quality score.  Models
+-- sql/0.1.0/91_score_model.sql: the learned lead-quality score.  Models
 -- trained on the closed leads (leadflow.score_model), the lead column that
 -- names the model behind a score, their quality (leadflow.model_quality),
 -- and the functions to train, rescore and try the model by hand.
