@@ -19,6 +19,7 @@ PURE_SRCS = \
 	worker/schedule.c \
 	extension/business_time.c \
 	extension/email.c \
+	extension/learn_math.c \
 	extension/phone.cpp \
 	extension/percentile.c \
 	extension/score_math.c \

@@ -54,6 +54,7 @@ static const char *const lead_column_names[LC_NCOLUMNS] = {
 	[LC_SLA_MET] = "sla_met",
 	[LC_SCORE] = "score",
 	[LC_SCORE_EXPLANATION] = "score_explanation",
+	[LC_SCORE_MODEL_VERSION] = "score_model_version",
 	[LC_FLAGS] = "flags",
 	[LC_CREATED_AT] = "created_at",
 	[LC_UPDATED_AT] = "updated_at",

@@ -34,6 +34,7 @@
 #include "duplicate.h"
 #include "email.h"
 #include "lead_row.h"
+#include "learn.h"
 #include "phone.h"
 #include "score.h"
 #include "settings.h"
@@ -173,7 +174,10 @@ lead_find_duplicate(LeadRow *row)
 
 /*
  * lead_score
- *		Computes score v1 and its explanation from the row as it stands.
+ *		Computes the score and its explanation from the row as it stands:
+ *		with the current learned model when there is one (its version goes
+ *		into score_model_version), else score v1 (score_model_version
+ *		NULL).
  */
 static void
 lead_score(LeadRow *row)
@@ -181,6 +185,7 @@ lead_score(LeadRow *row)
 	LeadflowScoreInput in;
 	Jsonb	   *explanation;
 	int16		score;
+	int64		version;
 
 	in.has_phone = !lead_isnull(row, LC_PHONE_RAW);
 	in.phone_valid = !lead_isnull(row, LC_PHONE_VALID) &&
@@ -194,7 +199,13 @@ lead_score(LeadRow *row)
 		DatumGetInt32(lead_get(row, LC_CAMPAIGN_ID));
 	in.attributes = DatumGetJsonbP(lead_get(row, LC_ATTRIBUTES));
 
-	score = leadflow_score_v1(&in, &explanation);
+	if (leadflow_learn_score_lead(&in, &score, &explanation, &version))
+		lead_set(row, LC_SCORE_MODEL_VERSION, Int64GetDatum(version));
+	else
+	{
+		score = leadflow_score_v1(&in, &explanation);
+		lead_set_null(row, LC_SCORE_MODEL_VERSION);
+	}
 	lead_set(row, LC_SCORE, Int16GetDatum(score));
 	lead_set(row, LC_SCORE_EXPLANATION, JsonbPGetDatum(explanation));
 }
@@ -328,7 +339,9 @@ lead_before_insert(LeadRow *row)
 /*
  * lead_before_update
  *		Redoes only the work whose inputs changed.  A closed lead keeps the
- *		score it closed with.
+ *		score it closed with.  A writer that sets score_model_version (the
+ *		worker's rescoring sets 0) asks for the score to be computed again
+ *		with the current model.
  */
 static void
 lead_before_update(LeadRow *old_row, LeadRow *row)
@@ -372,8 +385,18 @@ lead_before_update(LeadRow *old_row, LeadRow *row)
 
 	closed = leadflow_stage_is_closed(lead_get_text(old_row, LC_STAGE));
 	if (!closed && (contact_changed || routing_changed ||
-					leadflow_lead_changed(old_row, row, LC_ATTRIBUTES)))
+					leadflow_lead_changed(old_row, row, LC_ATTRIBUTES) ||
+					leadflow_lead_changed(old_row, row,
+										  LC_SCORE_MODEL_VERSION)))
 		lead_score(row);
+	else if (leadflow_lead_changed(old_row, row, LC_SCORE_MODEL_VERSION))
+	{
+		/* The version always names the model behind the kept score. */
+		lead_set(row, LC_SCORE_MODEL_VERSION,
+				 lead_get(old_row, LC_SCORE_MODEL_VERSION));
+		if (lead_isnull(old_row, LC_SCORE_MODEL_VERSION))
+			lead_set_null(row, LC_SCORE_MODEL_VERSION);
+	}
 
 	/*
 	 * Restart the SLA clock when its inputs changed, or when the writer

@@ -76,11 +76,20 @@ settings_check_region(char **newval, void **extra, GucSource source)
 
 double		leadflow_score_smoothing = 20.0;
 
+int			leadflow_train_interval = 3600;
+int			leadflow_train_min_outcomes = 200;
+int			leadflow_train_max_outcomes = 200000;
+double		leadflow_train_holdout = 0.2;
+double		leadflow_train_l2 = 1.0;
+bool		leadflow_train_refit = true;
+int			leadflow_rescore_batch_size = 10000;
+
 static bool settings_check_time_zone(char **newval, void **extra,
 									 GucSource source);
 static void settings_define_worker(void);
 static void settings_define_jobs(void);
 static void settings_define_metrics(void);
+static void settings_define_training(void);
 
 /*
  * leadflow_define_settings
@@ -105,6 +114,7 @@ leadflow_define_settings(void)
 	settings_define_worker();
 	settings_define_jobs();
 	settings_define_metrics();
+	settings_define_training();
 	DefineCustomIntVariable("leadflow.duplicate_window",
 							"How far back a new lead's phone and e-mail key are matched against earlier leads.",
 							NULL,
@@ -285,6 +295,82 @@ settings_define_jobs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+}
+
+/*
+ * settings_define_training
+ *		The settings of the learned lead score: when the worker trains,
+ *		how much history it needs, how the model is fitted and judged, and
+ *		how many open leads one run rescores.
+ */
+static void
+settings_define_training(void)
+{
+	DefineCustomIntVariable("leadflow.train_interval",
+							"Time between two trainings of the lead-quality model.",
+							"Runs in between only rescore open leads after a new model.",
+							&leadflow_train_interval,
+							3600, 60, 7 * 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.train_min_outcomes",
+							"Fewest closed leads a lead-quality model is trained on.",
+							"With fewer closed leads no model is trained and score v1 stays.",
+							&leadflow_train_min_outcomes,
+							200, 10, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.train_max_outcomes",
+							"Most closed leads a lead-quality model is trained on, the newest.",
+							"Bounds the memory and time of a training.",
+							&leadflow_train_max_outcomes,
+							200000, 10, 10000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("leadflow.train_holdout",
+							 "Share of the newest closed leads held out to judge a model.",
+							 "A model fitted on the older closed leads is scored on these; "
+							 "leadflow.model_quality shows the result.  0 judges nothing.",
+							 &leadflow_train_holdout,
+							 0.2, 0.0, 0.5,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomRealVariable("leadflow.train_l2",
+							 "Strength of the L2 penalty on the lead-quality model's weights.",
+							 "Larger values pull rarely seen values toward the overall won rate.",
+							 &leadflow_train_l2,
+							 1.0, 1e-6, 1e6,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("leadflow.train_refit",
+							 "Whether the model put to use is fitted on every closed lead.",
+							 "When off, the model put to use is the one fitted "
+							 "without the held-out leads, so its quality figures "
+							 "are its own.",
+							 &leadflow_train_refit,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("leadflow.rescore_batch_size",
+							"Most open leads one run rescores after a new lead-quality model.",
+							"A run that fills its batch is followed by another at once.",
+							&leadflow_rescore_batch_size,
+							10000, 1, 1000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 }
 
 /*

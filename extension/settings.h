@@ -46,6 +46,14 @@ extern double leadflow_score_smoothing;
 extern int	leadflow_stale_after;	/* seconds */
 extern int	leadflow_min_attempts;
 extern int	leadflow_review_calls_per_week;
+/* Learned score: training schedule (s, PGC_SIGHUP) and method (SUSET). */
+extern int	leadflow_train_interval;
+extern int	leadflow_train_min_outcomes;
+extern int	leadflow_train_max_outcomes;
+extern double leadflow_train_holdout;
+extern double leadflow_train_l2;
+extern bool leadflow_train_refit;
+extern int	leadflow_rescore_batch_size;
 
 extern void leadflow_define_settings(void);
 

@@ -32,6 +32,7 @@
 #include "schedule.h"
 #include "settings.h"
 #include "shared.h"
+#include "train.h"
 
 /* How often a prune run deletes old leadflow.job_run rows. */
 #define DISPATCH_PRUNE_INTERVAL_MS (3600 * 1000L)
@@ -288,6 +289,8 @@ dispatch_interval_ms(LeadflowJob job)
 			return leadflow_launcher_naptime * 1000L;
 		case LEADFLOW_JOB_PRUNE:
 			return DISPATCH_PRUNE_INTERVAL_MS;
+		case LEADFLOW_JOB_TRAIN:
+			return leadflow_train_interval_ms();
 		case LEADFLOW_JOB_PROBE:
 			break;
 	}

@@ -52,6 +52,7 @@
 #include "jobrun.h"
 #include "settings.h"
 #include "shared.h"
+#include "train.h"
 
 /* Repeated warnings about one job's failures: at most one per minute. */
 #define JOB_WARN_EVERY_MS (60 * 1000L)
@@ -428,7 +429,7 @@ job_finish(int64 run_id, bool ok, int64 rows, Oid matview,
 /*
  * job_single
  *		One run of a job that is one unit of work (escalate, rollup,
- *		prune), between its start mark and its result in leadflow.job_run.
+ *		prune, train), between its start mark and its result in leadflow.job_run.
  */
 static void
 job_single(void)
@@ -494,6 +495,11 @@ job_unit(int64 *rows, bool *more)
 				break;
 			case LEADFLOW_JOB_PRUNE:
 				*rows = leadflow_jobrun_prune(leadflow_job_history_days);
+				break;
+			case LEADFLOW_JOB_TRAIN:
+				*rows = leadflow_train_run(more, &message);
+				if (message)
+					strlcpy(job_message, message, LEADFLOW_MESSAGE_LEN);
 				break;
 			case LEADFLOW_JOB_MATVIEWS:
 				elog(ERROR, "leadflow: job %d is not a single unit",

@@ -177,6 +177,8 @@ leadflow_job_name(LeadflowJob job)
 			return "matviews";
 		case LEADFLOW_JOB_PRUNE:
 			return "prune";
+		case LEADFLOW_JOB_TRAIN:
+			return "train";
 	}
 	return "unknown";
 }

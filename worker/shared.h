@@ -35,10 +35,11 @@ typedef enum LeadflowJob
 	LEADFLOW_JOB_ESCALATE,
 	LEADFLOW_JOB_ROLLUP,
 	LEADFLOW_JOB_MATVIEWS,
-	LEADFLOW_JOB_PRUNE
+	LEADFLOW_JOB_PRUNE,
+	LEADFLOW_JOB_TRAIN
 } LeadflowJob;
 
-#define LEADFLOW_NUM_JOBS (LEADFLOW_JOB_PRUNE + 1)
+#define LEADFLOW_NUM_JOBS (LEADFLOW_JOB_TRAIN + 1)
 
 /* What the launcher knows about a database (see worker/README.md). */
 typedef enum LeadflowDbState
