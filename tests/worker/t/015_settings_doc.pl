@@ -21,7 +21,7 @@ my %doc;
 open(my $fh, '<', $readme) or die "could not open $readme: $!\n";
 while (<$fh>)
 {
-	next unless /^\| `(leadflow\.[a-z_]+)` \| ([^|]*) \| ([^|]*) \| ([^|]*) \|/;
+	next unless /^\| `(leadflow\.[a-z0-9_]+)` \| ([^|]*) \| ([^|]*) \| ([^|]*) \|/;
 	$doc{$1} = { default => $2, restart => $3, context => $4 };
 }
 close($fh);
