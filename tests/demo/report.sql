@@ -3,10 +3,13 @@
 --
 --   psql -v section=olist|xeducation|replay -f report.sql
 --
--- Each query reads leadflow's rollups (leadflow.rollup_daily,
--- leadflow.escalation_daily) or, where no rollup holds the figure, the
--- base tables; each is one statement under a heading, so that it can be
--- replaced by a query on the matching metric view on its own.
+-- Each query reads leadflow's metric views (sql/0.1.0/86_metrics.sql,
+-- 87_attribution.sql), as a BI tool would, after bringing the rollups
+-- under them up to date; only the figures no view carries (time to close
+-- per SDR, the replay's lead-by-lead list) come from the base tables.
+-- The period views give one row per grain and period: every query keeps
+-- the month grain alone and re-aggregates its months by summing count
+-- columns (shares are recomputed from the sums, never averaged).
 
 \set ON_ERROR_STOP on
 \pset footer off
@@ -21,7 +24,12 @@ SELECT :'section' = 'olist' AS is_olist,
 
 \if :is_replay
 \else
--- Campaign quality by channel.  Rates divide by unique leads.
+-- Campaign quality by channel, from leadflow.campaign_quality: its month
+-- rows (one grain only, or every lead would count three times) summed
+-- over months and campaigns.  Rates divide by unique leads, as the view's
+-- shares do.  Wrong target counts unique leads closed as wrong_target
+-- (the view's wrong_target); both data sets have no duplicate leads, so
+-- this is also the count over all leads the rollup query used to print.
 \echo
 \echo 'Lead quality by channel (rates in % of unique leads)'
 SELECT coalesce(channel, CASE WHEN GROUPING(channel) = 1 THEN 'all channels'
@@ -30,7 +38,7 @@ SELECT coalesce(channel, CASE WHEN GROUPING(channel) = 1 THEN 'all channels'
 	   sum(unique_leads) AS "unique",
 	   round(100.0 * sum(reached) / nullif(sum(unique_leads), 0), 1)
 		AS "reached",
-	   round(100.0 * sum(closed_wrong_target) / nullif(sum(unique_leads), 0), 1)
+	   round(100.0 * sum(wrong_target) / nullif(sum(unique_leads), 0), 1)
 		AS "wrong target",
 	   round(100.0 * sum(potential) / nullif(sum(unique_leads), 0), 1)
 		AS "potential",
@@ -38,7 +46,8 @@ SELECT coalesce(channel, CASE WHEN GROUPING(channel) = 1 THEN 'all channels'
 	   round(100.0 * sum(won) / nullif(sum(unique_leads), 0), 1) AS "won",
 	   round(sum(score_sum)::numeric / nullif(sum(scored), 0), 1)
 		AS "mean score"
-FROM leadflow.rollup_daily
+FROM leadflow.campaign_quality
+WHERE grain = 'month'
 GROUP BY GROUPING SETS ((channel), ())
 ORDER BY GROUPING(channel), sum(leads) DESC, channel;
 \endif
@@ -46,7 +55,10 @@ ORDER BY GROUPING(channel), sum(leads) DESC, channel;
 \if :is_olist
 -- Rep results: deals won per SDR (the rep who holds the lead) and the
 -- median time from first contact to the win, in calendar days and in
--- business days of the São Paulo calendar (9 working hours a day).
+-- business days of the São Paulo calendar (9 working hours a day).  No
+-- metric view carries time to close per rep (leadflow.funnel has stage
+-- medians per channel only), so this one reads the base tables; its won
+-- deals equal rep_responsiveness.won summed over the month rows.
 \echo
 \echo 'Olist SDRs: won deals and time to close'
 SELECT r.name AS sdr,
@@ -67,64 +79,82 @@ ORDER BY count(*) DESC, r.name;
 
 \if :is_replay
 \else
--- Lost-lead attribution: every lead closed without a sale, on the side
--- its close reason puts it.
+-- Lost-lead attribution, from the views and by their rules (README,
+-- "Lost-lead attribution"): each lead closed without a sale, or open and
+-- untouched for longer than leadflow.stale_after, on one side: marketing,
+-- sales or market.  The leads and shares per side are
+-- leadflow.lost_lead_summary's month rows summed over months and
+-- campaigns; the reasons behind them are leadflow.lost_lead_attribution's.
+-- The sides differ from the ones this report printed before the views
+-- existed, which went by close reason alone: a lead whose SLA was
+-- breached and that was never reached is now Sales' (sla_missed) whatever
+-- its close reason, unless the reason puts it on marketing's side, and a
+-- lead closed after fewer than leadflow.min_attempts calls is Sales' too
+-- (too_few_attempts).  Neither data set records calls (the loader
+-- writes no touches), so every lead closed as unresponsive or with no
+-- reason falls under that rule: the note under the table says so, for
+-- the reader not to take it for a verdict on the reps.
 \echo
-\echo 'Lost-lead attribution (leads closed without a sale)'
-SELECT side, reasons, leads,
-	   round(100.0 * leads / sum(leads) OVER (), 1) AS "% of lost"
-FROM (
-	SELECT 'marketing' AS side,
-		   'wrong target, invalid contact, duplicate, spam, no need' AS reasons,
-		   sum(closed_wrong_target + closed_invalid_contact + closed_duplicate
-			   + closed_spam + closed_no_need) AS leads, 1 AS o
-	FROM leadflow.rollup_daily
-	UNION ALL
-	SELECT 'market', 'lost to competitor, price, timing',
-		   sum(closed_lost_to_competitor + closed_price + closed_timing), 2
-	FROM leadflow.rollup_daily
-	UNION ALL
-	SELECT 'undecided', 'unresponsive (calls never answered)',
-		   sum(closed_unresponsive), 3
-	FROM leadflow.rollup_daily
-	UNION ALL
-	SELECT 'not known', 'no reason recorded', sum(closed_unknown), 4
-	FROM leadflow.rollup_daily) s
-ORDER BY o;
+\echo 'Lost-lead attribution (leads closed without a sale, or left untouched)'
+SELECT s.side, s.leads,
+	   round(100.0 * s.leads / sum(s.leads) OVER (), 1) AS "% of lost",
+	   r.reasons
+FROM (SELECT side, sum(leads) AS leads
+	  FROM leadflow.lost_lead_summary
+	  WHERE grain = 'month'
+	  GROUP BY side) s
+LEFT JOIN (SELECT side, string_agg(reason || ' ' || n, ', '
+								   ORDER BY n DESC, reason) AS reasons
+		   FROM (SELECT side, reason, count(*) AS n
+				 FROM leadflow.lost_lead_attribution
+				 GROUP BY side, reason) x
+		   GROUP BY side) r ON r.side = s.side
+ORDER BY array_position(ARRAY['marketing', 'sales', 'market'], s.side);
+\echo 'Neither data set records calls, so every lead closed as unresponsive or'
+\echo 'with no reason had fewer than leadflow.min_attempts calls on record:'
+\echo 'the sales side''s too_few_attempts here says what the data lacks.'
 \endif
 
 \if :is_replay
--- Rep responsiveness in the live replay: latency in business seconds
--- (the calendar is 24/7: wall-clock seconds), SLA, escalations by step.
+-- Rep responsiveness in the live replay, from leadflow.rep_responsiveness
+-- (month rows: the replay lasts seconds, so one row per rep unless it
+-- runs across the turn of a month): latency in business seconds (the
+-- calendar is 24/7, so wall-clock seconds), exact median and 90th
+-- percentile over the rep's leads, SLA met and missed.  Never answered
+-- is leads held less leads responded; every replay lead has an SLA, so
+-- it equals the SLA-governed leads without a response the rollup query
+-- used to print.
 \echo
 \echo 'Live replay (simulated reps): response latency and SLA'
-SELECT r.name AS rep,
-	   sum(d.leads) AS "leads held",
-	   sum(d.responded) AS responded,
-	   (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1)
-		FROM leadflow.rollup_daily d2, unnest(d2.latencies_business_s) x
-		WHERE d2.rep_id = r.rep_id) AS "median s",
-	   (SELECT round(percentile_cont(0.9) WITHIN GROUP (ORDER BY x)::numeric, 1)
-		FROM leadflow.rollup_daily d2, unnest(d2.latencies_business_s) x
-		WHERE d2.rep_id = r.rep_id) AS "p90 s",
-	   sum(d.sla_met) AS "SLA met",
-	   sum(d.sla_missed) AS "SLA missed",
-	   sum(d.sla_governed) - sum(d.sla_met) - sum(d.sla_missed)
-		AS "never answered"
-FROM leadflow.rollup_daily d
-JOIN leadflow.rep r ON r.rep_id = d.rep_id
-GROUP BY r.rep_id, r.name
-ORDER BY r.name;
+SELECT rep_name AS rep,
+	   leads_assigned AS "leads held",
+	   responded,
+	   round(latency_business_median_s::numeric, 1) AS "median s",
+	   round(latency_business_p90_s::numeric, 1) AS "p90 s",
+	   sla_met AS "SLA met",
+	   sla_missed AS "SLA missed",
+	   leads_assigned - responded AS "never answered"
+FROM leadflow.rep_responsiveness
+WHERE grain = 'month' AND rep_id IS NOT NULL AND leads_assigned > 0
+ORDER BY rep_name, period_start;
 
+-- Escalations by the rep who held the lead when the step fired, from the
+-- same view's escalation columns (month rows, counted by the day fired).
 \echo
 \echo 'Live replay: escalations fired by the worker'
-SELECT e.step, e.action, r.name AS "rep holding the lead",
-	   sum(e.fired) AS fired, sum(e.reassigned) AS reassigned
-FROM leadflow.escalation_daily e
-LEFT JOIN leadflow.rep r ON r.rep_id = e.rep_id
-GROUP BY e.step, e.action, r.name
-ORDER BY e.step, r.name;
+SELECT rep_name AS "rep holding the lead",
+	   escalations AS fired,
+	   escalations_warn AS warn,
+	   escalations_remind_rep AS "remind rep",
+	   escalations_alert_manager AS "alert manager",
+	   escalations_reassign AS reassign,
+	   escalations_reassigned AS reassigned
+FROM leadflow.rep_responsiveness
+WHERE grain = 'month' AND escalations > 0
+ORDER BY rep_name, period_start;
 
+-- Lead by lead: per-lead facts no period view carries, from the base
+-- tables.
 \echo
 \echo 'Live replay: lead by lead'
 SELECT l.lead_id AS lead, r.name AS "held by now",

@@ -278,6 +278,50 @@ EOS
 	$x_select,
 	'X Education: every "Select" placeholder is flagged, none dropped');
 
+# The metric views the demo's report reads give the same figures: their
+# month rows (one grain) summed over months.
+my $quality_by_channel = <<'EOS';
+SELECT string_agg(ch || '|' || leads || '|' || won, E'\n' ORDER BY ch)
+FROM (SELECT coalesce(channel, '-') AS ch, sum(leads) AS leads,
+			 sum(won) AS won
+	  FROM leadflow.campaign_quality WHERE grain = 'month' GROUP BY 1) s
+EOS
+is($node->safe_psql('olist', $quality_by_channel),
+	$olist_by_channel,
+	'Olist: leads and won deals per channel, from campaign_quality');
+is($node->safe_psql('xeducation', $quality_by_channel),
+	$xed_by_channel,
+	'X Education: leads and converted leads per channel, from campaign_quality');
+is( $node->safe_psql(
+		'xeducation',
+		"SELECT sum(invalid_contact) || ' ' || sum(hot)
+		 FROM leadflow.campaign_quality WHERE grain = 'month'"),
+	"$x_invalid $x_hot",
+	'X Education: invalid contacts and hot leads, from campaign_quality');
+is( $node->safe_psql(
+		'olist', <<"EOS"),
+SELECT sum(won) FROM leadflow.rep_responsiveness
+WHERE grain = 'month' AND rep_name = 'olist ' || left('$top_sdr', 8)
+EOS
+	$sdr_wins{$top_sdr},
+	'Olist: won deals of the busiest SDR, from rep_responsiveness');
+my $lost_total = <<'EOS';
+SELECT (SELECT sum(leads) FROM leadflow.lost_lead_summary
+		WHERE grain = 'month') || ' ' ||
+	   (SELECT count(*) FROM leadflow.lost_lead_attribution) || ' ' ||
+	   (SELECT count(*) FROM leadflow.lost_lead_attribution
+		WHERE side = 'marketing' AND reason = 'invalid_contact')
+EOS
+is($node->safe_psql('olist', $lost_total),
+	(@mql - keys %won_mql) . ' ' . (@mql - keys %won_mql) . ' 0',
+	'Olist: every lead not won is in the lost-lead views');
+is( $node->safe_psql('xeducation', $lost_total),
+	(grep { $_->{Converted} ne '1' } @xed) . ' '
+	  . (grep { $_->{Converted} ne '1' } @xed)
+	  . " $x_invalid",
+	'X Education: every lead not converted is in the lost-lead views, '
+	  . 'invalid contacts on the marketing side');
+
 # The rollups the worker keeps agree with a full recomputation.
 for my $db ('olist', 'xeducation')
 {
