@@ -955,28 +955,6 @@ leadflow_learn_score_lead(const LeadflowScoreInput *in, int16 *score,
 }
 
 /*
- * learn_result_desc
- *		The blessed descriptor of score_learned's result row, kept in
- *		fn_extra.
- */
-static TupleDesc
-learn_result_desc(FunctionCallInfo fcinfo)
-{
-	TupleDesc	desc;
-	MemoryContext old;
-
-	if (fcinfo->flinfo->fn_extra != NULL)
-		return (TupleDesc) fcinfo->flinfo->fn_extra;
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "score_learned is not declared to return a row");
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-	MemoryContextSwitchTo(old);
-	fcinfo->flinfo->fn_extra = desc;
-	return desc;
-}
-
-/*
  * leadflow_score_learned_sql
  *		SQL: leadflow.score_learned(channel, campaign_id, phone_valid,
  *		email_valid, duplicate, attributes, OUT model_version bigint, OUT
@@ -990,19 +968,11 @@ leadflow_score_learned_sql(PG_FUNCTION_ARGS)
 	Jsonb	   *explanation;
 	Datum		values[3];
 	bool		nulls[3] = {true, true, true};
-	TupleDesc	desc = learn_result_desc(fcinfo);
+	TupleDesc	desc = leadflow_score_result_desc(fcinfo);
 	int16		score;
 	int64		version;
 
-	in.channel = PG_ARGISNULL(0) ? NULL :
-		text_to_cstring(PG_GETARG_TEXT_PP(0));
-	in.campaign_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
-	in.has_phone = !PG_ARGISNULL(2);
-	in.phone_valid = in.has_phone && PG_GETARG_BOOL(2);
-	in.has_email = !PG_ARGISNULL(3);
-	in.email_valid = in.has_email && PG_GETARG_BOOL(3);
-	in.duplicate = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
-	in.attributes = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
+	leadflow_score_input_from_args(fcinfo, &in);
 
 	if (leadflow_learn_score_lead(&in, &score, &explanation, &version))
 	{

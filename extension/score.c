@@ -42,6 +42,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
 #include "score.h"
@@ -419,12 +420,13 @@ leadflow_score_v1(const LeadflowScoreInput *in, Jsonb **explanation)
 }
 
 /*
- * score_result_desc
- *		The blessed tuple descriptor of score_v1's (score, explanation)
- *		result, built once per call site and kept in fn_extra.
+ * leadflow_score_result_desc
+ *		The blessed tuple descriptor of a scoring function's result row
+ *		(score_v1's, score_learned's), built once per call site and kept
+ *		in fn_extra.
  */
-static TupleDesc
-score_result_desc(FunctionCallInfo fcinfo)
+TupleDesc
+leadflow_score_result_desc(FunctionCallInfo fcinfo)
 {
 	TupleDesc	desc;
 	MemoryContext old;
@@ -433,12 +435,36 @@ score_result_desc(FunctionCallInfo fcinfo)
 		return (TupleDesc) fcinfo->flinfo->fn_extra;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "score_v1 is not declared to return a row");
+		elog(ERROR, "%s is not declared to return a row",
+			 get_func_name(fcinfo->flinfo->fn_oid));
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	desc = BlessTupleDesc(CreateTupleDescCopy(desc));
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = desc;
 	return desc;
+}
+
+/*
+ * leadflow_score_input_from_args
+ *		Reads the six arguments every SQL scoring function takes (channel,
+ *		campaign_id, phone_valid, email_valid, duplicate, attributes) into
+ *		*in.  A NULL channel or campaign means none, a NULL validity means
+ *		the lead has no such contact, a NULL duplicate means not a
+ *		duplicate, NULL attributes mean none.
+ */
+void
+leadflow_score_input_from_args(FunctionCallInfo fcinfo,
+							   LeadflowScoreInput *in)
+{
+	in->channel = PG_ARGISNULL(0) ? NULL :
+		text_to_cstring(PG_GETARG_TEXT_PP(0));
+	in->campaign_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
+	in->has_phone = !PG_ARGISNULL(2);
+	in->phone_valid = in->has_phone && PG_GETARG_BOOL(2);
+	in->has_email = !PG_ARGISNULL(3);
+	in->email_valid = in->has_email && PG_GETARG_BOOL(3);
+	in->duplicate = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
+	in->attributes = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
 }
 
 /*
@@ -457,17 +483,9 @@ leadflow_score_v1_sql(PG_FUNCTION_ARGS)
 	Jsonb	   *explanation;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
-	TupleDesc	desc = score_result_desc(fcinfo);
+	TupleDesc	desc = leadflow_score_result_desc(fcinfo);
 
-	in.channel = PG_ARGISNULL(0) ? NULL :
-		text_to_cstring(PG_GETARG_TEXT_PP(0));
-	in.campaign_id = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
-	in.has_phone = !PG_ARGISNULL(2);
-	in.phone_valid = in.has_phone && PG_GETARG_BOOL(2);
-	in.has_email = !PG_ARGISNULL(3);
-	in.email_valid = in.has_email && PG_GETARG_BOOL(3);
-	in.duplicate = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
-	in.attributes = PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5);
+	leadflow_score_input_from_args(fcinfo, &in);
 
 	values[0] = Int16GetDatum(leadflow_score_v1(&in, &explanation));
 	values[1] = JsonbPGetDatum(explanation);

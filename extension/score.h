@@ -19,6 +19,9 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
+#include "fmgr.h"
+
 #include "utils/jsonb.h"
 
 /* What is known about a lead when it is scored. */
@@ -39,5 +42,10 @@ extern int16 leadflow_score_v1(const LeadflowScoreInput *in,
 							   Jsonb **explanation);
 extern void leadflow_score_count_close(const char *channel, int32 campaign_id,
 									   bool won, int delta);
+
+/* The SQL scoring functions' shared argument and result handling. */
+extern void leadflow_score_input_from_args(FunctionCallInfo fcinfo,
+										   LeadflowScoreInput *in);
+extern TupleDesc leadflow_score_result_desc(FunctionCallInfo fcinfo);
 
 #endif							/* LEADFLOW_SCORE_H */

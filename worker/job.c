@@ -97,6 +97,7 @@ static bool job_matview_unit(Oid matview);
 static char *job_matview_name(Oid matview);
 static void job_keep_error(void);
 static void job_warn_failure(const char *target);
+static bool job_may_warn(NameData *dbname);
 static void job_warn_partial(const char *message);
 
 /*
@@ -546,20 +547,8 @@ job_keep_error(void)
 static void
 job_warn_failure(const char *target)
 {
-	LeadflowJobSlot *js = &leadflow_shared->dbs[job_slotno].jobs[job_args.job];
-	TimestampTz now = GetCurrentTimestamp();
-	bool		loud = false;
 	NameData	dbname;
-
-	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);
-	dbname = leadflow_shared->dbs[job_slotno].dbname;
-	if (js->generation == job_args.generation &&
-		now - js->warned_at >= JOB_WARN_EVERY_MS * 1000)
-	{
-		js->warned_at = now;
-		loud = true;
-	}
-	LWLockRelease(leadflow_shared->lock);
+	bool		loud = job_may_warn(&dbname);
 
 	ereport(loud ? WARNING : DEBUG1,
 			(errcode(job_outcome.sqlerrcode),
@@ -582,20 +571,8 @@ job_warn_failure(const char *target)
 static void
 job_warn_partial(const char *message)
 {
-	LeadflowJobSlot *js = &leadflow_shared->dbs[job_slotno].jobs[job_args.job];
-	TimestampTz now = GetCurrentTimestamp();
-	bool		loud = false;
 	NameData	dbname;
-
-	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);
-	dbname = leadflow_shared->dbs[job_slotno].dbname;
-	if (js->generation == job_args.generation &&
-		now - js->warned_at >= JOB_WARN_EVERY_MS * 1000)
-	{
-		js->warned_at = now;
-		loud = true;
-	}
-	LWLockRelease(leadflow_shared->lock);
+	bool		loud = job_may_warn(&dbname);
 
 	ereport(loud ? WARNING : DEBUG1,
 			(errmsg("leadflow job \"%s\" in database \"%s\": %s",
@@ -603,6 +580,32 @@ job_warn_partial(const char *message)
 					message),
 			 errdetail("The run went on with the rest of its work; "
 					   "leadflow.job_run keeps the message.")));
+}
+
+/*
+ * job_may_warn
+ *		Whether this run may log its trouble as a WARNING: at most once a
+ *		minute per job and database, the time of the last one kept in the
+ *		job slot (and only while the slot is still this run's).  Copies
+ *		the database's name to *dbname for the message.
+ */
+static bool
+job_may_warn(NameData *dbname)
+{
+	LeadflowJobSlot *js = &leadflow_shared->dbs[job_slotno].jobs[job_args.job];
+	TimestampTz now = GetCurrentTimestamp();
+	bool		loud = false;
+
+	LWLockAcquire(leadflow_shared->lock, LW_EXCLUSIVE);
+	*dbname = leadflow_shared->dbs[job_slotno].dbname;
+	if (js->generation == job_args.generation &&
+		now - js->warned_at >= JOB_WARN_EVERY_MS * 1000)
+	{
+		js->warned_at = now;
+		loud = true;
+	}
+	LWLockRelease(leadflow_shared->lock);
+	return loud;
 }
 
 /*
