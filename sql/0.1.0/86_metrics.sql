@@ -3,8 +3,10 @@
 -- responsiveness, the funnel, and the SLA breaches open now.
 --
 -- The period views read the rollups the worker keeps
--- (leadflow.rollup_daily by day of arrival, leadflow.rollup_escalation_daily
--- by day fired), so they cost what the rollup rows of the period cost,
+-- (leadflow.rollup_daily by day of arrival, leadflow.rollup_rep_daily by
+-- day of arrival and rep for the rep and team views,
+-- leadflow.rollup_escalation_daily by day fired), so they cost what the
+-- rollup rows of the period cost,
 -- not what the leads cost.  Days are cut in the rollups' time zone
 -- (leadflow.rollup_time_zone); an ISO week or a month is a set of whole
 -- local days of that zone, so its figures are sums of day figures, and
@@ -333,6 +335,138 @@ CREATE VIEW leadflow.metric_input AS
 COMMENT ON VIEW leadflow.metric_input IS
 'Internal input of the metric views: every row of leadflow.rollup_daily (source lead), leadflow.rollup_escalation_daily (source escalation) and leadflow.campaign_spend (source spend) once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
 
+-- The input of the rep and team views: the rep rollup and the escalation
+-- rollup, every row once per grain.  The rep rollup is already summed per
+-- day and rep, so a rep's day is one row here instead of one per campaign
+-- and channel, which is what makes these views cheap (see 82_rollup.sql).
+-- Internal, like metric_input.
+CREATE VIEW leadflow.metric_rep_input AS
+	SELECT
+		'day'::text AS grain, r.day AS period_start,
+		r.rep_id, r.leads::integer AS leads,
+		r.responded::integer AS responded,
+		r.latency_count::integer AS latency_count,
+		r.latency_business_s_sum::double precision AS latency_business_s_sum,
+		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
+		r.delay_count::integer AS delay_count,
+		r.system_delay_s_sum::double precision AS system_delay_s_sum,
+		r.human_delay_s_sum::double precision AS human_delay_s_sum,
+		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.reached_any::integer AS reached_any,
+		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
+		r.won_any::integer AS won_any, r.latencies_business_s,
+		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
+		0 AS escalations_warn, 0 AS escalations_remind_rep,
+		0 AS escalations_alert_manager, 0 AS escalations_reassign
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	SELECT
+		'week'::text AS grain, pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
+		r.rep_id, r.leads::integer AS leads,
+		r.responded::integer AS responded,
+		r.latency_count::integer AS latency_count,
+		r.latency_business_s_sum::double precision AS latency_business_s_sum,
+		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
+		r.delay_count::integer AS delay_count,
+		r.system_delay_s_sum::double precision AS system_delay_s_sum,
+		r.human_delay_s_sum::double precision AS human_delay_s_sum,
+		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.reached_any::integer AS reached_any,
+		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
+		r.won_any::integer AS won_any, r.latencies_business_s,
+		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
+		0 AS escalations_warn, 0 AS escalations_remind_rep,
+		0 AS escalations_alert_manager, 0 AS escalations_reassign
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	SELECT
+		'month'::text AS grain, pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
+		r.rep_id, r.leads::integer AS leads,
+		r.responded::integer AS responded,
+		r.latency_count::integer AS latency_count,
+		r.latency_business_s_sum::double precision AS latency_business_s_sum,
+		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
+		r.delay_count::integer AS delay_count,
+		r.system_delay_s_sum::double precision AS system_delay_s_sum,
+		r.human_delay_s_sum::double precision AS human_delay_s_sum,
+		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.reached_any::integer AS reached_any,
+		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
+		r.won_any::integer AS won_any, r.latencies_business_s,
+		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
+		0 AS escalations_warn, 0 AS escalations_remind_rep,
+		0 AS escalations_alert_manager, 0 AS escalations_reassign
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	SELECT
+		'day'::text AS grain, e.day AS period_start,
+		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
+		0::double precision AS latency_business_s_sum,
+		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
+		0::double precision AS system_delay_s_sum,
+		0::double precision AS human_delay_s_sum, 0 AS sla_met,
+		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
+		0 AS won_any, NULL::double precision[] AS latencies_business_s,
+		NULL::double precision[] AS latencies_wall_s,
+		e.fired::integer AS escalations,
+		e.reassigned::integer AS escalations_reassigned,
+		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
+			AS escalations_warn,
+		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
+			AS escalations_remind_rep,
+		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
+			AS escalations_alert_manager,
+		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
+			AS escalations_reassign
+	FROM leadflow.rollup_escalation_daily e
+	UNION ALL
+	SELECT
+		'week'::text AS grain, pg_catalog.date_trunc('week', e.day::timestamp)::date AS period_start,
+		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
+		0::double precision AS latency_business_s_sum,
+		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
+		0::double precision AS system_delay_s_sum,
+		0::double precision AS human_delay_s_sum, 0 AS sla_met,
+		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
+		0 AS won_any, NULL::double precision[] AS latencies_business_s,
+		NULL::double precision[] AS latencies_wall_s,
+		e.fired::integer AS escalations,
+		e.reassigned::integer AS escalations_reassigned,
+		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
+			AS escalations_warn,
+		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
+			AS escalations_remind_rep,
+		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
+			AS escalations_alert_manager,
+		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
+			AS escalations_reassign
+	FROM leadflow.rollup_escalation_daily e
+	UNION ALL
+	SELECT
+		'month'::text AS grain, pg_catalog.date_trunc('month', e.day::timestamp)::date AS period_start,
+		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
+		0::double precision AS latency_business_s_sum,
+		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
+		0::double precision AS system_delay_s_sum,
+		0::double precision AS human_delay_s_sum, 0 AS sla_met,
+		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
+		0 AS won_any, NULL::double precision[] AS latencies_business_s,
+		NULL::double precision[] AS latencies_wall_s,
+		e.fired::integer AS escalations,
+		e.reassigned::integer AS escalations_reassigned,
+		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
+			AS escalations_warn,
+		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
+			AS escalations_remind_rep,
+		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
+			AS escalations_alert_manager,
+		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
+			AS escalations_reassign
+	FROM leadflow.rollup_escalation_daily e;
+
+COMMENT ON VIEW leadflow.metric_rep_input IS
+'Internal input of leadflow.rep_responsiveness and leadflow.team_responsiveness: every row of leadflow.rollup_rep_daily and of leadflow.rollup_escalation_daily once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
+
 CREATE VIEW leadflow.campaign_quality AS
 SELECT m.grain, m.period_start,
 	CASE m.grain WHEN 'day' THEN m.period_start + 1
@@ -438,8 +572,7 @@ FROM (
 		AS attempts_before_reach_mean,
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
-	FROM leadflow.metric_input m
-	WHERE m.source IN ('lead', 'escalation')
+	FROM leadflow.metric_rep_input m
 	GROUP BY m.grain, m.period_start, m.rep_id) a
 LEFT JOIN leadflow.rep p ON p.rep_id = a.rep_id;
 
@@ -509,9 +642,8 @@ FROM (
 		AS attempts_before_reach_mean,
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
-	FROM leadflow.metric_input m
+	FROM leadflow.metric_rep_input m
 	LEFT JOIN leadflow.rep p ON p.rep_id = m.rep_id
-	WHERE m.source IN ('lead', 'escalation')
 	GROUP BY m.grain, m.period_start, p.team_id) a
 LEFT JOIN leadflow.team t ON t.team_id = a.team_id;
 
