@@ -41,6 +41,15 @@ CREATE AGGREGATE leadflow.merged_percentiles(double precision[],
 COMMENT ON AGGREGATE leadflow.merged_percentiles(double precision[], double precision[]) IS
 'Exact percentiles of all the values of the lists aggregated (NULL lists and elements are skipped), one per fraction of the second argument (fractions from 0 to 1, read from the first row), as percentile_cont computes them; NULL when there is no value.  Used to merge the daily latency lists of the rollups into weekly or monthly medians.';
 
+CREATE FUNCTION leadflow.list_percentiles(double precision[],
+										  double precision[])
+RETURNS double precision[]
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadflow_list_percentiles';
+
+COMMENT ON FUNCTION leadflow.list_percentiles(double precision[], double precision[]) IS
+'Exact percentiles of the values of one list (NULL elements skipped), one per fraction of the second argument, as leadflow.merged_percentiles gives them over that list alone; NULL when the list has no value.';
+
 -- The rollups' time zone: the zone the rollup days were cut in, or the
 -- setting before the first refresh.
 CREATE VIEW leadflow.metric_time_zone AS
@@ -339,7 +348,10 @@ COMMENT ON VIEW leadflow.metric_input IS
 -- rollup, every row once per grain.  The rep rollup is already summed per
 -- day and rep, so a rep's day is one row here instead of one per campaign
 -- and channel, which is what makes these views cheap (see 82_rollup.sql).
--- Internal, like metric_input.
+-- A day's row also carries the percentiles of its own lists: a rep's day
+-- has one such row, so the rep view takes them as they are instead of
+-- merging the lists in an aggregate state per group.  Internal, like
+-- metric_input.
 CREATE VIEW leadflow.metric_rep_input AS
 	SELECT
 		'day'::text AS grain, r.day AS period_start,
@@ -355,13 +367,18 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
+		r.latencies_wall_s,
+		leadflow.list_percentiles(r.latencies_business_s, '{0.5,0.9}')
+			AS business_percentiles,
+		leadflow.list_percentiles(r.latencies_wall_s, '{0.5,0.9}')
+			AS wall_percentiles, 0 AS escalations, 0 AS escalations_reassigned,
 		0 AS escalations_warn, 0 AS escalations_remind_rep,
 		0 AS escalations_alert_manager, 0 AS escalations_reassign
 	FROM leadflow.rollup_rep_daily r
 	UNION ALL
 	SELECT
-		'week'::text AS grain, pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
+		'week'::text AS grain,
+		pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
 		r.rep_id, r.leads::integer AS leads,
 		r.responded::integer AS responded,
 		r.latency_count::integer AS latency_count,
@@ -374,13 +391,17 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
+		r.latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles, 0 AS escalations,
+		0 AS escalations_reassigned,
 		0 AS escalations_warn, 0 AS escalations_remind_rep,
 		0 AS escalations_alert_manager, 0 AS escalations_reassign
 	FROM leadflow.rollup_rep_daily r
 	UNION ALL
 	SELECT
-		'month'::text AS grain, pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
+		'month'::text AS grain,
+		pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
 		r.rep_id, r.leads::integer AS leads,
 		r.responded::integer AS responded,
 		r.latency_count::integer AS latency_count,
@@ -393,7 +414,10 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
+		r.latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles, 0 AS escalations,
+		0 AS escalations_reassigned,
 		0 AS escalations_warn, 0 AS escalations_remind_rep,
 		0 AS escalations_alert_manager, 0 AS escalations_reassign
 	FROM leadflow.rollup_rep_daily r
@@ -408,6 +432,8 @@ CREATE VIEW leadflow.metric_rep_input AS
 		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
 		0 AS won_any, NULL::double precision[] AS latencies_business_s,
 		NULL::double precision[] AS latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles,
 		e.fired::integer AS escalations,
 		e.reassigned::integer AS escalations_reassigned,
 		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
@@ -421,7 +447,8 @@ CREATE VIEW leadflow.metric_rep_input AS
 	FROM leadflow.rollup_escalation_daily e
 	UNION ALL
 	SELECT
-		'week'::text AS grain, pg_catalog.date_trunc('week', e.day::timestamp)::date AS period_start,
+		'week'::text AS grain,
+		pg_catalog.date_trunc('week', e.day::timestamp)::date AS period_start,
 		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
 		0::double precision AS latency_business_s_sum,
 		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
@@ -430,6 +457,8 @@ CREATE VIEW leadflow.metric_rep_input AS
 		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
 		0 AS won_any, NULL::double precision[] AS latencies_business_s,
 		NULL::double precision[] AS latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles,
 		e.fired::integer AS escalations,
 		e.reassigned::integer AS escalations_reassigned,
 		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
@@ -443,7 +472,8 @@ CREATE VIEW leadflow.metric_rep_input AS
 	FROM leadflow.rollup_escalation_daily e
 	UNION ALL
 	SELECT
-		'month'::text AS grain, pg_catalog.date_trunc('month', e.day::timestamp)::date AS period_start,
+		'month'::text AS grain,
+		pg_catalog.date_trunc('month', e.day::timestamp)::date AS period_start,
 		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
 		0::double precision AS latency_business_s_sum,
 		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
@@ -452,6 +482,8 @@ CREATE VIEW leadflow.metric_rep_input AS
 		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
 		0 AS won_any, NULL::double precision[] AS latencies_business_s,
 		NULL::double precision[] AS latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles,
 		e.fired::integer AS escalations,
 		e.reassigned::integer AS escalations_reassigned,
 		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
@@ -528,21 +560,31 @@ SELECT a.grain, a.period_start,
 	a.attempts_before_reach_sum, a.attempts_before_reach_mean, a.won,
 	a.won_share
 FROM (
+	-- A day's percentiles come with its one rollup row; weeks and months
+	-- merge the lists of their days.
 	SELECT m.grain, m.period_start, m.rep_id,
 	sum(m.leads)::bigint AS leads_assigned,
 	sum(m.responded)::bigint AS responded,
 	sum(m.responded)::float8 / nullif(sum(m.leads), 0) AS responded_share,
 	sum(m.latency_count)::bigint AS latency_count,
-	(leadflow.merged_percentiles(m.latencies_business_s, '{0.5,0.9}'))[1]
+	CASE m.grain WHEN 'day' THEN (max(m.business_percentiles))[1]
+		ELSE (leadflow.merged_percentiles(m.latencies_business_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[1] END
 		AS latency_business_median_s,
-	(leadflow.merged_percentiles(m.latencies_business_s, '{0.5,0.9}'))[2]
+	CASE m.grain WHEN 'day' THEN (max(m.business_percentiles))[2]
+		ELSE (leadflow.merged_percentiles(m.latencies_business_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[2] END
 		AS latency_business_p90_s,
 	(sum(m.latency_business_s_sum) / nullif(sum(m.latency_count), 0))::float8
 		AS latency_business_mean_s,
 	sum(m.latency_business_s_sum) AS latency_business_s_sum,
-	(leadflow.merged_percentiles(m.latencies_wall_s, '{0.5,0.9}'))[1]
+	CASE m.grain WHEN 'day' THEN (max(m.wall_percentiles))[1]
+		ELSE (leadflow.merged_percentiles(m.latencies_wall_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[1] END
 		AS latency_wall_median_s,
-	(leadflow.merged_percentiles(m.latencies_wall_s, '{0.5,0.9}'))[2]
+	CASE m.grain WHEN 'day' THEN (max(m.wall_percentiles))[2]
+		ELSE (leadflow.merged_percentiles(m.latencies_wall_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[2] END
 		AS latency_wall_p90_s,
 	(sum(m.latency_wall_s_sum) / nullif(sum(m.responded), 0))::float8
 		AS latency_wall_mean_s,

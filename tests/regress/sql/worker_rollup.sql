@@ -202,7 +202,7 @@ SELECT * FROM rollup_differences, escalation_differences;
 -- The same three leads are all of rep 701's leads of the day.
 SELECT day, rep_id, leads, responded, reached_any, won_any,
 	outbound_touches_sum, attempts_before_reach_sum
-FROM leadflow.rollup_rep_daily;
+FROM leadflow.rollup_rep_daily WHERE rep_id = 701;
 SELECT * FROM rep_rollup_differences;
 
 -- Nothing changed: nothing to recompute.
