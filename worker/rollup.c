@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * worker/rollup.c
- *		The refresh job: brings leadflow.rollup_daily up to date from the
- *		changes that triggers logged in leadflow.rollup_delta, and
+ *		The refresh job: brings leadflow.rollup_daily and
+ *		leadflow.rollup_rep_daily up to date from the changes that
+ *		triggers logged in leadflow.rollup_delta, and
  *		leadflow.refresh_metrics(), which does the same by hand.
  *
  * The rollups are a sum over lead rows: every figure is a count or a sum
@@ -19,6 +20,13 @@
  * snapshot too; it happens by request, and by itself when
  * leadflow.rollup_time_zone no longer matches the zone the rollups were
  * cut in (or after TRUNCATE or a restore).
+ *
+ * leadflow.rollup_rep_daily holds the same figures per day and rep alone
+ * (two of the lists), for the rep and team views: the incremental
+ * statement applies the same logged rows to it, grouped by day and rep,
+ * in further CTEs, and a full refresh recomputes it from the leads in the
+ * same snapshot, so it always equals rollup_daily summed per day and rep.
+ * Only a refresh writes it, under the same lock on rollup_daily.
  *
  * leadflow.rollup_escalation_daily, the escalation steps per day fired,
  * rep, step and action, is kept the same way from the ledger's changes

@@ -380,6 +380,6 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadflow_refresh_metrics';
 
 COMMENT ON FUNCTION leadflow.refresh_metrics(boolean) IS
-'Brings leadflow.rollup_daily up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets recomputed (with full, of buckets written).';
+'Brings the rollups (leadflow.rollup_daily, leadflow.rollup_rep_daily, leadflow.rollup_escalation_daily) up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets of leadflow.rollup_daily recomputed (with full, of its buckets written).';
 
 REVOKE ALL ON FUNCTION leadflow.refresh_metrics(boolean) FROM PUBLIC;

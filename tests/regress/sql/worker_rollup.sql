@@ -149,22 +149,31 @@ SELECT count(*) AS differences FROM (
 -- always equal rollup_daily regrouped by day and rep.
 CREATE VIEW rep_rollup_reference AS
 SELECT r.day, r.rep_id,
-	sum(r.leads), sum(r.unique_leads), sum(r.responded), sum(r.reached),
-	sum(r.potential), sum(r.hot), sum(r.won), sum(r.lost),
-	sum(r.disqualified), sum(r.c1), sum(r.c2), sum(r.c3), sum(r.c4),
-	sum(r.c5), sum(r.c6), sum(r.c7), sum(r.c8), sum(r.c9), sum(r.c10),
-	sum(r.governed), sum(r.met), sum(r.missed), sum(r.latency_count),
-	sum(r.business_sum), sum(r.wall_sum), sum(r.attempts), sum(r.outbound),
-	sum(r.score_sum), sum(r.scored), sum(r.attempting), sum(r.reached_any),
-	sum(r.won_any), sum(r.unique_wrong_target),
-	sum(r.unique_invalid_contact), sum(r.delay_count), sum(r.system_delay),
-	sum(r.human_delay),
+	sum(r.leads) AS leads, sum(r.unique_leads) AS unique_leads,
+	sum(r.responded) AS responded, sum(r.reached) AS reached,
+	sum(r.potential) AS potential, sum(r.hot) AS hot, sum(r.won) AS won,
+	sum(r.lost) AS lost, sum(r.disqualified) AS disqualified, sum(r.c1) AS c1,
+	sum(r.c2) AS c2, sum(r.c3) AS c3, sum(r.c4) AS c4, sum(r.c5) AS c5,
+	sum(r.c6) AS c6, sum(r.c7) AS c7, sum(r.c8) AS c8, sum(r.c9) AS c9,
+	sum(r.c10) AS c10, sum(r.governed) AS governed, sum(r.met) AS met,
+	sum(r.missed) AS missed, sum(r.latency_count) AS latency_count,
+	sum(r.business_sum) AS business_sum, sum(r.wall_sum) AS wall_sum,
+	sum(r.attempts) AS attempts, sum(r.outbound) AS outbound,
+	sum(r.score_sum) AS score_sum, sum(r.scored) AS scored,
+	sum(r.attempting) AS attempting, sum(r.reached_any) AS reached_any,
+	sum(r.won_any) AS won_any,
+	sum(r.unique_wrong_target) AS unique_wrong_target,
+	sum(r.unique_invalid_contact) AS unique_invalid_contact,
+	sum(r.delay_count) AS delay_count,
+	sum(r.system_delay) AS system_delay, sum(r.human_delay) AS human_delay,
 	(SELECT array_agg(v ORDER BY v)
 	 FROM rollup_reference x, unnest(x.latencies) v
-	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id),
+	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
+		AS latencies,
 	(SELECT array_agg(v ORDER BY v)
 	 FROM rollup_reference x, unnest(x.latencies_wall) v
 	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
+		AS latencies_wall
 FROM rollup_reference r
 GROUP BY r.day, r.rep_id;
 
