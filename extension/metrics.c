@@ -13,6 +13,11 @@
  * cost of one sort of the values the group holds.  No shared state; the
  * state lives in the aggregate context and goes with it.
  *
+ * leadflow.list_percentiles(list, fractions) gives what the aggregate
+ * gives over that one list, without an aggregate: the rep views take the
+ * figures of a single day from the day's one list of a rep this way, which
+ * spares them an aggregate state per group.
+ *
  * Copyright (c) 2026, the leadflow authors
  *
  *-------------------------------------------------------------------------
@@ -30,6 +35,7 @@
 
 PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_add);
 PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_final);
+PG_FUNCTION_INFO_V1(leadflow_list_percentiles);
 
 /* The values gathered so far, in the aggregate context. */
 typedef struct MetricsValues
@@ -43,6 +49,8 @@ typedef struct MetricsValues
 static MetricsValues *metrics_state(FunctionCallInfo fcinfo,
 									MemoryContext context);
 static void metrics_append(MetricsValues *state, ArrayType *list);
+static Datum metrics_percentiles(FunctionCallInfo fcinfo,
+								 MetricsValues *state);
 
 /*
  * metrics_state
@@ -160,7 +168,19 @@ leadflow_merged_percentiles_add(PG_FUNCTION_ARGS)
 Datum
 leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
 {
-	MetricsValues *state;
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return metrics_percentiles(fcinfo, (MetricsValues *) PG_GETARG_POINTER(0));
+}
+
+/*
+ * metrics_percentiles
+ *		The result of the final function for the values and fractions of
+ *		state: NULL (through fcinfo) without values or fractions.
+ */
+static Datum
+metrics_percentiles(FunctionCallInfo fcinfo, MetricsValues *state)
+{
 	ArrayType  *fractions;
 	Datum	   *elements;
 	bool	   *nulls;
@@ -170,9 +190,6 @@ leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = (MetricsValues *) PG_GETARG_POINTER(0);
 	if (state->count == 0 || state->fractions == NULL)
 		PG_RETURN_NULL();
 
@@ -203,4 +220,26 @@ leadflow_merged_percentiles_final(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(results, n, FLOAT8OID,
 										  sizeof(float8), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));
+}
+
+/*
+ * leadflow_list_percentiles
+ *		SQL: leadflow.list_percentiles(double precision[], double
+ *		precision[]) returns double precision[] (strict).  The percentiles
+ *		of the list's non-null values, exactly as merged_percentiles gives
+ *		them over that one list: the same gathering and the same selection,
+ *		in the function's own memory (the list is not changed).
+ */
+Datum
+leadflow_list_percentiles(PG_FUNCTION_ARGS)
+{
+	ArrayType  *list = PG_GETARG_ARRAYTYPE_P(0);
+	MetricsValues state;
+
+	state.count = 0;
+	state.room = Max(8, ArrayGetNItems(ARR_NDIM(list), ARR_DIMS(list)));
+	state.values = palloc(state.room * sizeof(double));
+	state.fractions = PG_GETARG_ARRAYTYPE_P(1);
+	metrics_append(&state, list);
+	return metrics_percentiles(fcinfo, &state);
 }

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * worker/rollup.c
- *		The refresh job: brings leadflow.rollup_daily up to date from the
- *		changes that triggers logged in leadflow.rollup_delta, and
+ *		The refresh job: brings leadflow.rollup_daily and
+ *		leadflow.rollup_rep_daily up to date from the changes that
+ *		triggers logged in leadflow.rollup_delta, and
  *		leadflow.refresh_metrics(), which does the same by hand.
  *
  * The rollups are a sum over lead rows: every figure is a count or a sum
@@ -19,6 +20,13 @@
  * snapshot too; it happens by request, and by itself when
  * leadflow.rollup_time_zone no longer matches the zone the rollups were
  * cut in (or after TRUNCATE or a restore).
+ *
+ * leadflow.rollup_rep_daily holds the same figures per day and rep alone
+ * (two of the lists), for the rep and team views: the incremental
+ * statement applies the same logged rows to it, grouped by day and rep,
+ * in further CTEs, and a full refresh recomputes it from the leads in the
+ * same snapshot, so it always equals rollup_daily summed per day and rep.
+ * Only a refresh writes it, under the same lock on rollup_daily.
  *
  * leadflow.rollup_escalation_daily, the escalation steps per day fired,
  * rep, step and action, is kept the same way from the ledger's changes
@@ -139,31 +147,33 @@ typedef struct RollupList
 	const char *column;
 	const char *value;
 	const char *when;
+	bool		per_rep;		/* kept in rollup_rep_daily too */
 } RollupList;
 
 static const RollupList rollup_lists[] = {
 	{"latencies_business_s", "x.response_business_s",
-	"x.response_business_s IS NOT NULL"},
+	"x.response_business_s IS NOT NULL", true},
 	{"latencies_wall_s", "x.response_wall_s",
-	"x.response_wall_s IS NOT NULL"},
+	"x.response_wall_s IS NOT NULL", true},
 	{"stage_new_attempting_s",
 		ROLLUP_SECONDS("x.received_at", "x.attempting_at"),
-	ROLLUP_UNIQUE " AND x.attempting_at IS NOT NULL"},
+	ROLLUP_UNIQUE " AND x.attempting_at IS NOT NULL", false},
 	{"stage_attempting_reached_s",
 		ROLLUP_SECONDS("x.attempting_at", "x.reached_at"),
 	ROLLUP_UNIQUE " AND x.attempting_at IS NOT NULL "
-	"AND x.reached_at IS NOT NULL"},
+	"AND x.reached_at IS NOT NULL", false},
 	{"stage_reached_potential_s",
 		ROLLUP_SECONDS("x.reached_at", "x.potential_at"),
 	ROLLUP_UNIQUE " AND x.reached_at IS NOT NULL "
-	"AND x.potential_at IS NOT NULL"},
+	"AND x.potential_at IS NOT NULL", false},
 	{"stage_potential_hot_s",
 		ROLLUP_SECONDS("x.potential_at", "x.hot_at"),
 	ROLLUP_UNIQUE " AND x.potential_at IS NOT NULL "
-	"AND x.hot_at IS NOT NULL"},
+	"AND x.hot_at IS NOT NULL", false},
 	{"stage_hot_won_s",
 		ROLLUP_SECONDS("x.hot_at", "x.won_at"),
-	ROLLUP_UNIQUE " AND x.hot_at IS NOT NULL AND x.won_at IS NOT NULL"}
+	ROLLUP_UNIQUE " AND x.hot_at IS NOT NULL "
+	"AND x.won_at IS NOT NULL", false}
 };
 
 #define ROLLUP_NLISTS lengthof(rollup_lists)
@@ -195,8 +205,9 @@ static const RollupList rollup_lists[] = {
  * the removed ones, sorted.  One statement, one snapshot.  The %s are, in
  * order: additive columns and the names of the added and removed values
  * per list (g's columns); the added and removed values; additive sums;
- * merged lists; additive columns and list columns (twice); the update of
- * additive and list columns.
+ * merged lists; the CTEs that do the same for rollup_rep_daily
+ * (ROLLUP_REP_DELTA_SQL); additive columns and list columns (twice); the
+ * update of additive and list columns.
  */
 #define ROLLUP_DELTA_SQL \
 	"WITH d AS (DELETE FROM leadflow.rollup_delta RETURNING *), " \
@@ -219,11 +230,48 @@ static const RollupList rollup_lists[] = {
 	"AND coalesce(r.rep_id, 0) = coalesce(m.rep_id, 0) " \
 	"AND r.campaign_id IS NOT DISTINCT FROM m.campaign_id " \
 	"AND r.rep_id IS NOT DISTINCT FROM m.rep_id " \
-	"AND r.channel IS NOT DISTINCT FROM m.channel) " \
+	"AND r.channel IS NOT DISTINCT FROM m.channel), %s " \
 	"INSERT INTO leadflow.rollup_daily (" ROLLUP_KEYS ", %s, %s) " \
 	"SELECT " ROLLUP_KEYS ", %s, %s FROM m " \
 	"WHERE m.leads <> 0 " \
 	"ON CONFLICT ON CONSTRAINT rollup_daily_bucket DO UPDATE SET %s, %s"
+
+/*
+ * The same changes applied to rollup_rep_daily, as CTEs of the statement
+ * above, so that both rollups take the same rows of the log in the same
+ * snapshot: the changes summed per day and rep (named g inside mr, so
+ * that the column lists of ROLLUP_DELTA_SQL serve here too), merged with
+ * the current rows, emptied buckets deleted, the others written.  The %s
+ * are: additive columns and added and removed list names; the added and
+ * removed values; additive sums; merged lists; additive and list columns
+ * (twice); the update of additive and list columns.
+ */
+#define ROLLUP_REP_DELTA_SQL \
+	"gr(day, rep_id, %s, %s) AS (" \
+	"SELECT (x.received_at AT TIME ZONE $1)::date, x.rep_id, " \
+	ROLLUP_AGGREGATES ", %s " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", sign AS w FROM d) x " \
+	"GROUP BY 1, 2), " \
+	"mr AS (SELECT g.day, g.rep_id, %s, %s " \
+	"FROM gr g LEFT JOIN leadflow.rollup_rep_daily r " \
+	"ON r.day = g.day AND coalesce(r.rep_id, 0) = coalesce(g.rep_id, 0) " \
+	"AND r.rep_id IS NOT DISTINCT FROM g.rep_id), " \
+	"zr AS (DELETE FROM leadflow.rollup_rep_daily r USING mr " \
+	"WHERE mr.leads = 0 AND r.day = mr.day " \
+	"AND coalesce(r.rep_id, 0) = coalesce(mr.rep_id, 0) " \
+	"AND r.rep_id IS NOT DISTINCT FROM mr.rep_id), " \
+	"ir AS (INSERT INTO leadflow.rollup_rep_daily (day, rep_id, %s, %s) " \
+	"SELECT day, rep_id, %s, %s FROM mr WHERE mr.leads <> 0 " \
+	"ON CONFLICT ON CONSTRAINT rollup_rep_daily_bucket " \
+	"DO UPDATE SET %s, %s)"
+
+/* Everything per day and rep from the leads, like ROLLUP_FULL_SQL. */
+#define ROLLUP_REP_FULL_SQL \
+	"INSERT INTO leadflow.rollup_rep_daily (day, rep_id, %s, %s) " \
+	"SELECT (x.received_at AT TIME ZONE $1)::date, x.rep_id, " \
+	ROLLUP_AGGREGATES ", %s " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
+	"GROUP BY 1, 2"
 
 /* Escalations per day fired, rep, step and action, from the ledger. */
 #define ROLLUP_ESCALATION_FULL_SQL \
@@ -251,10 +299,28 @@ static const RollupList rollup_lists[] = {
 #define ROLLUP_ESCALATION_EMPTY_SQL \
 	"DELETE FROM leadflow.rollup_escalation_daily WHERE fired = 0"
 
+/*
+ * Pieces of the incremental statement that both rollups use: the names of
+ * the added and removed values of each list, those values from the
+ * logged rows, an additive column plus its change, a list merged with its
+ * changes, and an additive column set from the row proposed.
+ */
+#define ROLLUP_LIST_NAMES "added_@C, removed_@C"
+#define ROLLUP_LIST_CHANGES \
+	"array_agg(@V) FILTER (WHERE x.w > 0 AND @W), " \
+	"array_agg(@V) FILTER (WHERE x.w < 0 AND @W)"
+#define ROLLUP_ADD "coalesce(r.%1$s, 0) + g.%1$s AS %1$s"
+#define ROLLUP_LIST_MERGE \
+	"(SELECT array_agg(v ORDER BY v) FROM " \
+	"(SELECT unnest(r.@C) UNION ALL " \
+	"SELECT unnest(g.added_@C) EXCEPT ALL " \
+	"SELECT unnest(g.removed_@C)) AS s(v)) AS @C"
+#define ROLLUP_SET "%1$s = excluded.%1$s"
+
 static int64 rollup_full(const char *zone);
 static int64 rollup_incremental(const char *zone);
 static char *rollup_list(const char *format, const char *separator);
-static char *rollup_lists_sql(const char *format);
+static char *rollup_lists_sql(const char *format, bool per_rep);
 static void rollup_exec(const char *sql, int nargs, Oid *types,
 						Datum *values, Snapshot snapshot, int expect);
 
@@ -308,10 +374,11 @@ rollup_list(const char *format, const char *separator)
  *		The sorted lists joined by commas, each written through format, in
  *		which @C stands for the list's column, @V for the value a lead
  *		contributes and @W for when it contributes one.  (Not printf
- *		positions: the server's printf wants every argument used.)
+ *		positions: the server's printf wants every argument used.)  With
+ *		per_rep, only the lists rollup_rep_daily keeps.
  */
 static char *
-rollup_lists_sql(const char *format)
+rollup_lists_sql(const char *format, bool per_rep)
 {
 	StringInfoData buf;
 	int			i;
@@ -320,7 +387,9 @@ rollup_lists_sql(const char *format)
 	initStringInfo(&buf);
 	for (i = 0; i < ROLLUP_NLISTS; i++)
 	{
-		if (i > 0)
+		if (per_rep && !rollup_lists[i].per_rep)
+			continue;
+		if (buf.len > 0)
 			appendStringInfoString(&buf, ", ");
 		for (f = format; *f != '\0'; f++)
 		{
@@ -416,7 +485,8 @@ leadflow_rollup_refresh(bool full, char **message)
 /*
  * rollup_full
  *		Drops the change log and every rollup row, then computes all
- *		buckets again, all three in one snapshot: a change committed after
+ *		buckets again (of rollup_daily and of rollup_rep_daily, both from
+ *		the leads), all in one snapshot: a change committed after
  *		it stays in the log and is applied by the next refresh, one
  *		committed before it is in the leads and gone from the log.
  *		Returns the number of rows written.
@@ -437,11 +507,24 @@ rollup_full(const char *zone)
 	rollup_exec("DELETE FROM leadflow.rollup_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(psprintf(ROLLUP_FULL_SQL, rollup_list("%s", ", "),
-						 rollup_lists_sql("@C"),
+						 rollup_lists_sql("@C", false),
 						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
-										  "FILTER (WHERE @W)")),
+										  "FILTER (WHERE @W)", false)),
 				1, types, values, snapshot, SPI_OK_INSERT);
 	rows = SPI_processed;
+
+	/*
+	 * The rep rollup, from the leads in the same snapshot rather than from
+	 * the rows just written (which that snapshot does not see): the same
+	 * aggregates grouped by day and rep.
+	 */
+	rollup_exec("DELETE FROM leadflow.rollup_rep_daily",
+				0, NULL, NULL, snapshot, SPI_OK_DELETE);
+	rollup_exec(psprintf(ROLLUP_REP_FULL_SQL, rollup_list("%s", ", "),
+						 rollup_lists_sql("@C", true),
+						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
+										  "FILTER (WHERE @W)", true)),
+				1, types, values, snapshot, SPI_OK_INSERT);
 
 	/* The escalation rollup, from the ledger in the same snapshot. */
 	rollup_exec("DELETE FROM leadflow.rollup_escalation_delta",
@@ -457,8 +540,9 @@ rollup_full(const char *zone)
 /*
  * rollup_incremental
  *		Applies the logged changes the statement's snapshot sees and
- *		removes them from the log.  Returns the number of buckets written
- *		(a bucket emptied by deletes is deleted instead and not counted).
+ *		removes them from the log, into both lead rollups in one statement.
+ *		Returns the number of buckets of rollup_daily written (a bucket
+ *		emptied by deletes is deleted instead and not counted).
  */
 static int64
 rollup_incremental(const char *zone)
@@ -472,23 +556,28 @@ rollup_incremental(const char *zone)
 	values[0] = CStringGetTextDatum(zone);
 	sql = psprintf(ROLLUP_DELTA_SQL,
 				   rollup_list("%s", ", "),
-				   rollup_lists_sql("added_@C, removed_@C"),
-				   rollup_lists_sql("array_agg(@V) FILTER (WHERE x.w > 0 "
-									"AND @W), "
-									"array_agg(@V) FILTER (WHERE x.w < 0 "
-									"AND @W)"),
-				   rollup_list("coalesce(r.%1$s, 0) + g.%1$s AS %1$s", ", "),
-				   rollup_lists_sql("(SELECT array_agg(v ORDER BY v) FROM "
-									"(SELECT unnest(r.@C) UNION ALL "
-									"SELECT unnest(g.added_@C) EXCEPT ALL "
-									"SELECT unnest(g.removed_@C)) AS s(v)) "
-									"AS @C"),
+				   rollup_lists_sql(ROLLUP_LIST_NAMES, false),
+				   rollup_lists_sql(ROLLUP_LIST_CHANGES, false),
+				   rollup_list(ROLLUP_ADD, ", "),
+				   rollup_lists_sql(ROLLUP_LIST_MERGE, false),
+				   psprintf(ROLLUP_REP_DELTA_SQL,
+							rollup_list("%s", ", "),
+							rollup_lists_sql(ROLLUP_LIST_NAMES, true),
+							rollup_lists_sql(ROLLUP_LIST_CHANGES, true),
+							rollup_list(ROLLUP_ADD, ", "),
+							rollup_lists_sql(ROLLUP_LIST_MERGE, true),
+							rollup_list("%s", ", "),
+							rollup_lists_sql("@C", true),
+							rollup_list("%s", ", "),
+							rollup_lists_sql("@C", true),
+							rollup_list(ROLLUP_SET, ", "),
+							rollup_lists_sql("@C = excluded.@C", true)),
 				   rollup_list("%s", ", "),
-				   rollup_lists_sql("@C"),
+				   rollup_lists_sql("@C", false),
 				   rollup_list("%s", ", "),
-				   rollup_lists_sql("@C"),
-				   rollup_list("%1$s = excluded.%1$s", ", "),
-				   rollup_lists_sql("@C = excluded.@C"));
+				   rollup_lists_sql("@C", false),
+				   rollup_list(ROLLUP_SET, ", "),
+				   rollup_lists_sql("@C = excluded.@C", false));
 	rollup_exec(sql, 1, types, values, InvalidSnapshot, SPI_OK_INSERT);
 	rows = SPI_processed;
 

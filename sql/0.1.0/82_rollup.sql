@@ -131,6 +131,149 @@ COMMENT ON COLUMN leadflow.rollup_daily.latencies_wall_s IS
 COMMENT ON COLUMN leadflow.rollup_daily.stage_new_attempting_s IS
 'For unique leads with both times: seconds from arrival to stage attempting, ascending; the stage_ lists likewise hold attempting to reached, reached to potential, potential to hot and hot to won.';
 
+-- The rep and team views group by day and rep only: regrouping the wide
+-- rows of rollup_daily (one per campaign and channel too) into day and
+-- rep at read time cost them more than the rows of the period.  So the
+-- refresh keeps this second rollup from the same changes, in the same
+-- statement, and the rep views read it instead.  Only the two latency
+-- lists the rep views merge are kept, which keeps its rows narrow.
+CREATE TABLE leadflow.rollup_rep_daily (
+	day date NOT NULL,
+	rep_id integer,
+	leads bigint NOT NULL,
+	unique_leads bigint NOT NULL,
+	responded bigint NOT NULL,
+	reached bigint NOT NULL,
+	potential bigint NOT NULL,
+	hot bigint NOT NULL,
+	won bigint NOT NULL,
+	lost bigint NOT NULL,
+	disqualified bigint NOT NULL,
+	closed_wrong_target bigint NOT NULL,
+	closed_invalid_contact bigint NOT NULL,
+	closed_duplicate bigint NOT NULL,
+	closed_no_need bigint NOT NULL,
+	closed_spam bigint NOT NULL,
+	closed_lost_to_competitor bigint NOT NULL,
+	closed_price bigint NOT NULL,
+	closed_timing bigint NOT NULL,
+	closed_unresponsive bigint NOT NULL,
+	closed_unknown bigint NOT NULL,
+	sla_governed bigint NOT NULL,
+	sla_met bigint NOT NULL,
+	sla_missed bigint NOT NULL,
+	latency_count bigint NOT NULL,
+	latency_business_s_sum numeric NOT NULL,
+	latency_wall_s_sum numeric NOT NULL,
+	attempts_before_reach_sum bigint NOT NULL,
+	outbound_touches_sum bigint NOT NULL,
+	score_sum bigint NOT NULL,
+	scored bigint NOT NULL,
+	attempting bigint NOT NULL,
+	reached_any bigint NOT NULL,
+	won_any bigint NOT NULL,
+	unique_wrong_target bigint NOT NULL,
+	unique_invalid_contact bigint NOT NULL,
+	delay_count bigint NOT NULL,
+	system_delay_s_sum numeric NOT NULL,
+	human_delay_s_sum numeric NOT NULL,
+	latencies_business_s double precision[],
+	latencies_wall_s double precision[],
+	CONSTRAINT rollup_rep_daily_bucket
+		UNIQUE NULLS NOT DISTINCT (day, rep_id)
+);
+
+-- Weeks and months, as for rollup_daily; a day filter uses the bucket key.
+CREATE INDEX rollup_rep_daily_week_idx ON leadflow.rollup_rep_daily
+	((pg_catalog.date_trunc('week', day::timestamp)::date));
+CREATE INDEX rollup_rep_daily_month_idx ON leadflow.rollup_rep_daily
+	((pg_catalog.date_trunc('month', day::timestamp)::date));
+
+COMMENT ON TABLE leadflow.rollup_rep_daily IS
+'The figures of leadflow.rollup_daily summed per day of arrival and rep alone (over campaigns and channels), with the two latency lists merged; brought up to date by the same refresh from the same changes, and so always equal to grouping leadflow.rollup_daily by day and rep.  Read by leadflow.rep_responsiveness and leadflow.team_responsiveness.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.day IS
+'Day of arrival (received_at) in the time zone leadflow.rollup_time_zone (default UTC).';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.rep_id IS
+'The rep who holds the leads now; NULL for leads without a rep.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.leads IS
+'As leadflow.rollup_daily.leads, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.unique_leads IS
+'As leadflow.rollup_daily.unique_leads, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.responded IS
+'As leadflow.rollup_daily.responded, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.reached IS
+'As leadflow.rollup_daily.reached, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.potential IS
+'As leadflow.rollup_daily.potential, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.hot IS
+'As leadflow.rollup_daily.hot, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.won IS
+'As leadflow.rollup_daily.won, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.lost IS
+'As leadflow.rollup_daily.lost, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.disqualified IS
+'As leadflow.rollup_daily.disqualified, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_wrong_target IS
+'As leadflow.rollup_daily.closed_wrong_target, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_invalid_contact IS
+'As leadflow.rollup_daily.closed_invalid_contact, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_duplicate IS
+'As leadflow.rollup_daily.closed_duplicate, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_no_need IS
+'As leadflow.rollup_daily.closed_no_need, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_spam IS
+'As leadflow.rollup_daily.closed_spam, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_lost_to_competitor IS
+'As leadflow.rollup_daily.closed_lost_to_competitor, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_price IS
+'As leadflow.rollup_daily.closed_price, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_timing IS
+'As leadflow.rollup_daily.closed_timing, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_unresponsive IS
+'As leadflow.rollup_daily.closed_unresponsive, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.closed_unknown IS
+'As leadflow.rollup_daily.closed_unknown, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_governed IS
+'As leadflow.rollup_daily.sla_governed, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_met IS
+'As leadflow.rollup_daily.sla_met, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_missed IS
+'As leadflow.rollup_daily.sla_missed, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_count IS
+'As leadflow.rollup_daily.latency_count, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_s_sum IS
+'As leadflow.rollup_daily.latency_business_s_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_wall_s_sum IS
+'As leadflow.rollup_daily.latency_wall_s_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.attempts_before_reach_sum IS
+'As leadflow.rollup_daily.attempts_before_reach_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.outbound_touches_sum IS
+'As leadflow.rollup_daily.outbound_touches_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.score_sum IS
+'As leadflow.rollup_daily.score_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.scored IS
+'As leadflow.rollup_daily.scored, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.attempting IS
+'As leadflow.rollup_daily.attempting, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.reached_any IS
+'As leadflow.rollup_daily.reached_any, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.won_any IS
+'As leadflow.rollup_daily.won_any, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.unique_wrong_target IS
+'As leadflow.rollup_daily.unique_wrong_target, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.unique_invalid_contact IS
+'As leadflow.rollup_daily.unique_invalid_contact, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.delay_count IS
+'As leadflow.rollup_daily.delay_count, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.system_delay_s_sum IS
+'As leadflow.rollup_daily.system_delay_s_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.human_delay_s_sum IS
+'As leadflow.rollup_daily.human_delay_s_sum, summed over the day''s campaigns and channels.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latencies_business_s IS
+'Every response latency in business seconds of the day''s leads of the rep, ascending.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latencies_wall_s IS
+'Every response latency in wall-clock seconds of the day''s leads of the rep, ascending.';
+
 -- Every change to a lead since the last refresh: the lead's old row with
 -- sign -1 and its new row with sign +1, in the columns the figures read.
 -- The refresh adds the signed contributions to the rollups.
@@ -237,6 +380,6 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadflow_refresh_metrics';
 
 COMMENT ON FUNCTION leadflow.refresh_metrics(boolean) IS
-'Brings leadflow.rollup_daily up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets recomputed (with full, of buckets written).';
+'Brings the rollups (leadflow.rollup_daily, leadflow.rollup_rep_daily, leadflow.rollup_escalation_daily) up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets of leadflow.rollup_daily recomputed (with full, of its buckets written).';
 
 REVOKE ALL ON FUNCTION leadflow.refresh_metrics(boolean) FROM PUBLIC;

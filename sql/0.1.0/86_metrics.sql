@@ -3,8 +3,10 @@
 -- responsiveness, the funnel, and the SLA breaches open now.
 --
 -- The period views read the rollups the worker keeps
--- (leadflow.rollup_daily by day of arrival, leadflow.rollup_escalation_daily
--- by day fired), so they cost what the rollup rows of the period cost,
+-- (leadflow.rollup_daily by day of arrival, leadflow.rollup_rep_daily by
+-- day of arrival and rep for the rep and team views,
+-- leadflow.rollup_escalation_daily by day fired), so they cost what the
+-- rollup rows of the period cost,
 -- not what the leads cost.  Days are cut in the rollups' time zone
 -- (leadflow.rollup_time_zone); an ISO week or a month is a set of whole
 -- local days of that zone, so its figures are sums of day figures, and
@@ -38,6 +40,15 @@ CREATE AGGREGATE leadflow.merged_percentiles(double precision[],
 -- planner hash the groups instead of sorting rows that carry the lists.
 COMMENT ON AGGREGATE leadflow.merged_percentiles(double precision[], double precision[]) IS
 'Exact percentiles of all the values of the lists aggregated (NULL lists and elements are skipped), one per fraction of the second argument (fractions from 0 to 1, read from the first row), as percentile_cont computes them; NULL when there is no value.  Used to merge the daily latency lists of the rollups into weekly or monthly medians.';
+
+CREATE FUNCTION leadflow.list_percentiles(double precision[],
+										  double precision[])
+RETURNS double precision[]
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadflow_list_percentiles';
+
+COMMENT ON FUNCTION leadflow.list_percentiles(double precision[], double precision[]) IS
+'Exact percentiles of the values of one list (NULL elements skipped), one per fraction of the second argument, as leadflow.merged_percentiles gives them over that list alone; NULL when the list has no value.';
 
 -- The rollups' time zone: the zone the rollup days were cut in, or the
 -- setting before the first refresh.
@@ -333,6 +344,161 @@ CREATE VIEW leadflow.metric_input AS
 COMMENT ON VIEW leadflow.metric_input IS
 'Internal input of the metric views: every row of leadflow.rollup_daily (source lead), leadflow.rollup_escalation_daily (source escalation) and leadflow.campaign_spend (source spend) once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
 
+-- The input of the rep and team views: the rep rollup and the escalation
+-- rollup, every row once per grain.  The rep rollup is already summed per
+-- day and rep, so a rep's day is one row here instead of one per campaign
+-- and channel, which is what makes these views cheap (see 82_rollup.sql).
+-- A day's row also carries the percentiles of its own lists: a rep's day
+-- has one such row, so the rep view takes them as they are instead of
+-- merging the lists in an aggregate state per group.  Internal, like
+-- metric_input.
+CREATE VIEW leadflow.metric_rep_input AS
+	SELECT
+		'day'::text AS grain, r.day AS period_start,
+		r.rep_id, r.leads::integer AS leads,
+		r.responded::integer AS responded,
+		r.latency_count::integer AS latency_count,
+		r.latency_business_s_sum::double precision AS latency_business_s_sum,
+		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
+		r.delay_count::integer AS delay_count,
+		r.system_delay_s_sum::double precision AS system_delay_s_sum,
+		r.human_delay_s_sum::double precision AS human_delay_s_sum,
+		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.reached_any::integer AS reached_any,
+		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
+		r.won_any::integer AS won_any, r.latencies_business_s,
+		r.latencies_wall_s,
+		leadflow.list_percentiles(r.latencies_business_s, '{0.5,0.9}')
+			AS business_percentiles,
+		leadflow.list_percentiles(r.latencies_wall_s, '{0.5,0.9}')
+			AS wall_percentiles, 0 AS escalations, 0 AS escalations_reassigned,
+		0 AS escalations_warn, 0 AS escalations_remind_rep,
+		0 AS escalations_alert_manager, 0 AS escalations_reassign
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	SELECT
+		'week'::text AS grain,
+		pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
+		r.rep_id, r.leads::integer AS leads,
+		r.responded::integer AS responded,
+		r.latency_count::integer AS latency_count,
+		r.latency_business_s_sum::double precision AS latency_business_s_sum,
+		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
+		r.delay_count::integer AS delay_count,
+		r.system_delay_s_sum::double precision AS system_delay_s_sum,
+		r.human_delay_s_sum::double precision AS human_delay_s_sum,
+		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.reached_any::integer AS reached_any,
+		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
+		r.won_any::integer AS won_any, r.latencies_business_s,
+		r.latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles, 0 AS escalations,
+		0 AS escalations_reassigned,
+		0 AS escalations_warn, 0 AS escalations_remind_rep,
+		0 AS escalations_alert_manager, 0 AS escalations_reassign
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	SELECT
+		'month'::text AS grain,
+		pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
+		r.rep_id, r.leads::integer AS leads,
+		r.responded::integer AS responded,
+		r.latency_count::integer AS latency_count,
+		r.latency_business_s_sum::double precision AS latency_business_s_sum,
+		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
+		r.delay_count::integer AS delay_count,
+		r.system_delay_s_sum::double precision AS system_delay_s_sum,
+		r.human_delay_s_sum::double precision AS human_delay_s_sum,
+		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.reached_any::integer AS reached_any,
+		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
+		r.won_any::integer AS won_any, r.latencies_business_s,
+		r.latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles, 0 AS escalations,
+		0 AS escalations_reassigned,
+		0 AS escalations_warn, 0 AS escalations_remind_rep,
+		0 AS escalations_alert_manager, 0 AS escalations_reassign
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	SELECT
+		'day'::text AS grain, e.day AS period_start,
+		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
+		0::double precision AS latency_business_s_sum,
+		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
+		0::double precision AS system_delay_s_sum,
+		0::double precision AS human_delay_s_sum, 0 AS sla_met,
+		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
+		0 AS won_any, NULL::double precision[] AS latencies_business_s,
+		NULL::double precision[] AS latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles,
+		e.fired::integer AS escalations,
+		e.reassigned::integer AS escalations_reassigned,
+		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
+			AS escalations_warn,
+		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
+			AS escalations_remind_rep,
+		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
+			AS escalations_alert_manager,
+		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
+			AS escalations_reassign
+	FROM leadflow.rollup_escalation_daily e
+	UNION ALL
+	SELECT
+		'week'::text AS grain,
+		pg_catalog.date_trunc('week', e.day::timestamp)::date AS period_start,
+		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
+		0::double precision AS latency_business_s_sum,
+		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
+		0::double precision AS system_delay_s_sum,
+		0::double precision AS human_delay_s_sum, 0 AS sla_met,
+		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
+		0 AS won_any, NULL::double precision[] AS latencies_business_s,
+		NULL::double precision[] AS latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles,
+		e.fired::integer AS escalations,
+		e.reassigned::integer AS escalations_reassigned,
+		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
+			AS escalations_warn,
+		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
+			AS escalations_remind_rep,
+		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
+			AS escalations_alert_manager,
+		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
+			AS escalations_reassign
+	FROM leadflow.rollup_escalation_daily e
+	UNION ALL
+	SELECT
+		'month'::text AS grain,
+		pg_catalog.date_trunc('month', e.day::timestamp)::date AS period_start,
+		e.rep_id, 0 AS leads, 0 AS responded, 0 AS latency_count,
+		0::double precision AS latency_business_s_sum,
+		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
+		0::double precision AS system_delay_s_sum,
+		0::double precision AS human_delay_s_sum, 0 AS sla_met,
+		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
+		0 AS won_any, NULL::double precision[] AS latencies_business_s,
+		NULL::double precision[] AS latencies_wall_s,
+		NULL::double precision[] AS business_percentiles,
+		NULL::double precision[] AS wall_percentiles,
+		e.fired::integer AS escalations,
+		e.reassigned::integer AS escalations_reassigned,
+		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
+			AS escalations_warn,
+		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
+			AS escalations_remind_rep,
+		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
+			AS escalations_alert_manager,
+		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
+			AS escalations_reassign
+	FROM leadflow.rollup_escalation_daily e;
+
+COMMENT ON VIEW leadflow.metric_rep_input IS
+'Internal input of leadflow.rep_responsiveness and leadflow.team_responsiveness: every row of leadflow.rollup_rep_daily and of leadflow.rollup_escalation_daily once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
+
 CREATE VIEW leadflow.campaign_quality AS
 SELECT m.grain, m.period_start,
 	CASE m.grain WHEN 'day' THEN m.period_start + 1
@@ -394,21 +560,31 @@ SELECT a.grain, a.period_start,
 	a.attempts_before_reach_sum, a.attempts_before_reach_mean, a.won,
 	a.won_share
 FROM (
+	-- A day's percentiles come with its one rollup row; weeks and months
+	-- merge the lists of their days.
 	SELECT m.grain, m.period_start, m.rep_id,
 	sum(m.leads)::bigint AS leads_assigned,
 	sum(m.responded)::bigint AS responded,
 	sum(m.responded)::float8 / nullif(sum(m.leads), 0) AS responded_share,
 	sum(m.latency_count)::bigint AS latency_count,
-	(leadflow.merged_percentiles(m.latencies_business_s, '{0.5,0.9}'))[1]
+	CASE m.grain WHEN 'day' THEN (max(m.business_percentiles))[1]
+		ELSE (leadflow.merged_percentiles(m.latencies_business_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[1] END
 		AS latency_business_median_s,
-	(leadflow.merged_percentiles(m.latencies_business_s, '{0.5,0.9}'))[2]
+	CASE m.grain WHEN 'day' THEN (max(m.business_percentiles))[2]
+		ELSE (leadflow.merged_percentiles(m.latencies_business_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[2] END
 		AS latency_business_p90_s,
 	(sum(m.latency_business_s_sum) / nullif(sum(m.latency_count), 0))::float8
 		AS latency_business_mean_s,
 	sum(m.latency_business_s_sum) AS latency_business_s_sum,
-	(leadflow.merged_percentiles(m.latencies_wall_s, '{0.5,0.9}'))[1]
+	CASE m.grain WHEN 'day' THEN (max(m.wall_percentiles))[1]
+		ELSE (leadflow.merged_percentiles(m.latencies_wall_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[1] END
 		AS latency_wall_median_s,
-	(leadflow.merged_percentiles(m.latencies_wall_s, '{0.5,0.9}'))[2]
+	CASE m.grain WHEN 'day' THEN (max(m.wall_percentiles))[2]
+		ELSE (leadflow.merged_percentiles(m.latencies_wall_s,
+			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[2] END
 		AS latency_wall_p90_s,
 	(sum(m.latency_wall_s_sum) / nullif(sum(m.responded), 0))::float8
 		AS latency_wall_mean_s,
@@ -438,8 +614,7 @@ FROM (
 		AS attempts_before_reach_mean,
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
-	FROM leadflow.metric_input m
-	WHERE m.source IN ('lead', 'escalation')
+	FROM leadflow.metric_rep_input m
 	GROUP BY m.grain, m.period_start, m.rep_id) a
 LEFT JOIN leadflow.rep p ON p.rep_id = a.rep_id;
 
@@ -509,9 +684,8 @@ FROM (
 		AS attempts_before_reach_mean,
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
-	FROM leadflow.metric_input m
+	FROM leadflow.metric_rep_input m
 	LEFT JOIN leadflow.rep p ON p.rep_id = m.rep_id
-	WHERE m.source IN ('lead', 'escalation')
 	GROUP BY m.grain, m.period_start, p.team_id) a
 LEFT JOIN leadflow.team t ON t.team_id = a.team_id;
 

@@ -183,6 +183,8 @@ printf 'metric views over %s leads, %s touches, %s rollup rows, 90 days:\n' \
 	"$(psql -qXAt -c 'SELECT count(*) FROM leadflow.lead')" \
 	"$(psql -qXAt -c 'SELECT count(*) FROM leadflow.touch')" \
 	"$(psql -qXAt -c 'SELECT count(*) FROM leadflow.rollup_daily')"
+printf '  rep rollup rows (leadflow.rollup_rep_daily): %s\n' \
+	"$(psql -qXAt -c 'SELECT count(*) FROM leadflow.rollup_rep_daily')"
 for pair in campaign rep rep_week; do
 	v=$(median "${runs[${pair}_view]}")
 	b=$(median "${runs[${pair}_base]}")

@@ -144,6 +144,47 @@ SELECT count(*) AS differences FROM (
 	(SELECT * FROM rollup_reference
 	 EXCEPT ALL SELECT * FROM leadflow.rollup_daily)) d;
 
+-- The rep rollup against rollup_reference summed per day and rep, its two
+-- latency lists merged from the reference's lists: the rep rollup must
+-- always equal rollup_daily regrouped by day and rep.
+CREATE VIEW rep_rollup_reference AS
+SELECT r.day, r.rep_id,
+	sum(r.leads) AS leads, sum(r.unique_leads) AS unique_leads,
+	sum(r.responded) AS responded, sum(r.reached) AS reached,
+	sum(r.potential) AS potential, sum(r.hot) AS hot, sum(r.won) AS won,
+	sum(r.lost) AS lost, sum(r.disqualified) AS disqualified, sum(r.c1) AS c1,
+	sum(r.c2) AS c2, sum(r.c3) AS c3, sum(r.c4) AS c4, sum(r.c5) AS c5,
+	sum(r.c6) AS c6, sum(r.c7) AS c7, sum(r.c8) AS c8, sum(r.c9) AS c9,
+	sum(r.c10) AS c10, sum(r.governed) AS governed, sum(r.met) AS met,
+	sum(r.missed) AS missed, sum(r.latency_count) AS latency_count,
+	sum(r.business_sum) AS business_sum, sum(r.wall_sum) AS wall_sum,
+	sum(r.attempts) AS attempts, sum(r.outbound) AS outbound,
+	sum(r.score_sum) AS score_sum, sum(r.scored) AS scored,
+	sum(r.attempting) AS attempting, sum(r.reached_any) AS reached_any,
+	sum(r.won_any) AS won_any,
+	sum(r.unique_wrong_target) AS unique_wrong_target,
+	sum(r.unique_invalid_contact) AS unique_invalid_contact,
+	sum(r.delay_count) AS delay_count,
+	sum(r.system_delay) AS system_delay, sum(r.human_delay) AS human_delay,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM rollup_reference x, unnest(x.latencies) v
+	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
+		AS latencies,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM rollup_reference x, unnest(x.latencies_wall) v
+	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
+		AS latencies_wall
+FROM rollup_reference r
+GROUP BY r.day, r.rep_id;
+
+CREATE VIEW rep_rollup_differences AS
+SELECT count(*) AS rep_differences FROM (
+	(SELECT * FROM leadflow.rollup_rep_daily
+	 EXCEPT ALL SELECT * FROM rep_rollup_reference)
+	UNION ALL
+	(SELECT * FROM rep_rollup_reference
+	 EXCEPT ALL SELECT * FROM leadflow.rollup_rep_daily)) d;
+
 -- One bucket worked out by hand: on 2024-03-01, campaign 701, rep 701,
 -- channel web, three leads: one answered by an outbound call and reached
 -- by a second one, one won, one lost on price.
@@ -167,6 +208,11 @@ SELECT day, campaign_id, rep_id, channel, leads, unique_leads, responded,
 	attempts_before_reach_sum
 FROM leadflow.rollup_daily WHERE campaign_id = 701;
 SELECT * FROM rollup_differences, escalation_differences;
+-- The same three leads are all of rep 701's leads of the day.
+SELECT day, rep_id, leads, responded, reached_any, won_any,
+	outbound_touches_sum, attempts_before_reach_sum
+FROM leadflow.rollup_rep_daily WHERE rep_id = 701;
+SELECT * FROM rep_rollup_differences;
 
 -- Nothing changed: nothing to recompute.
 SELECT leadflow.refresh_metrics() AS buckets;
@@ -201,6 +247,7 @@ SELECT leadflow.run_escalations() > 0 AS escalated;
 SELECT leadflow.run_escalations() > 0 AS reassigned;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rollup_differences, escalation_differences;
+SELECT * FROM rep_rollup_differences;
 
 -- Updates that move leads between buckets, change their figures, and
 -- touch them again; deletes of touches and of leads.
@@ -221,16 +268,25 @@ DELETE FROM leadflow.lead WHERE lead_id % 29 = 0 AND lead_id > 1000;
 SELECT differences > 0 AS stale FROM rollup_differences;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rollup_differences, escalation_differences;
+SELECT * FROM rep_rollup_differences;
 SELECT count(*) AS changes_left FROM leadflow.rollup_delta;
 
 -- A full rebuild gives the same rows.
 CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;
+CREATE TEMP TABLE incremental_rep AS SELECT * FROM leadflow.rollup_rep_daily;
 SELECT leadflow.refresh_metrics(full => true) =
 	(SELECT count(*) FROM incremental) AS rows_rebuilt;
 SELECT count(*) AS differences FROM (
 	(SELECT * FROM leadflow.rollup_daily EXCEPT ALL SELECT * FROM incremental)
 	UNION ALL
 	(SELECT * FROM incremental EXCEPT ALL SELECT * FROM leadflow.rollup_daily)
+) d;
+SELECT count(*) AS rep_differences FROM (
+	(SELECT * FROM leadflow.rollup_rep_daily
+	 EXCEPT ALL SELECT * FROM incremental_rep)
+	UNION ALL
+	(SELECT * FROM incremental_rep
+	 EXCEPT ALL SELECT * FROM leadflow.rollup_rep_daily)
 ) d;
 
 -- Every refresh is a manual run in leadflow.job_run.
@@ -239,6 +295,7 @@ WHERE job = 'rollup' ORDER BY run_id;
 
 DELETE FROM leadflow.touch WHERE lead_id >= 701;
 DELETE FROM leadflow.lead WHERE lead_id >= 701;
+DROP VIEW rep_rollup_differences, rep_rollup_reference;
 DROP VIEW rollup_differences, rollup_reference, escalation_differences;
 
 -- TRUNCATE of the leads empties the ledger and the queue, and the next
@@ -252,6 +309,7 @@ SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
 	   (SELECT time_zone FROM leadflow.rollup_state) AS zone;
 SELECT leadflow.refresh_metrics() AS rows_written;
 SELECT count(*) AS rollup_rows FROM leadflow.rollup_daily;
+SELECT count(*) AS rep_rollup_rows FROM leadflow.rollup_rep_daily;
 
 -- Escalations are counted by the day they fired, live from the ledger.
 INSERT INTO leadflow.escalation (lead_id, step, action, due_at, fired_at,

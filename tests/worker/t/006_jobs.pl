@@ -152,8 +152,36 @@ SELECT count(*) FROM (
 		stage_new_attempting_s
 	 FROM leadflow.rollup_daily)) d
 EOS
-# rollups_differ(ZONE): how many rows of the rollups differ from a full
-# recomputation in ZONE, read in one snapshot in which the rollups are cut
+# The rep rollup (day and rep) against the same leads grouped by day and
+# rep: it must equal a full recomputation as rollup_daily does.
+my $rep_reference = <<'EOS';
+SELECT (received_at AT TIME ZONE '%s')::date AS day, rep_id,
+	count(*) AS leads, count(first_response_at) AS responded,
+	sum(outbound_touches) AS outbound, count(reached_at) AS reached_any,
+	count(*) FILTER (WHERE stage = 'won') AS won_any,
+	count(*) FILTER (WHERE first_response_at IS NOT NULL
+		AND assigned_at IS NOT NULL) AS delay_count,
+	coalesce(sum(greatest(0, extract(epoch FROM first_response_at
+		- greatest(assigned_at, received_at))))
+		FILTER (WHERE assigned_at IS NOT NULL), 0) AS human_delay,
+	(SELECT array_agg(v ORDER BY v) FROM unnest(array_agg(response_wall_s)) v
+	 WHERE v IS NOT NULL) AS wall
+FROM leadflow.lead l GROUP BY 1, 2
+EOS
+my $rep_compare = <<'EOS';
+SELECT count(*) FROM (
+	(SELECT day, rep_id, leads, responded, outbound_touches_sum, reached_any,
+		won_any, delay_count, human_delay_s_sum, latencies_wall_s
+	 FROM leadflow.rollup_rep_daily EXCEPT ALL (%s))
+	UNION ALL
+	((%s) EXCEPT ALL
+	 SELECT day, rep_id, leads, responded, outbound_touches_sum, reached_any,
+		won_any, delay_count, human_delay_s_sum, latencies_wall_s
+	 FROM leadflow.rollup_rep_daily)) d
+EOS
+# rollups_differ(ZONE): how many rows of the rollups (by day, campaign,
+# rep and channel, and by day and rep) differ from a full recomputation
+# in ZONE, read in one snapshot in which the rollups are cut
 # in ZONE and no logged change waits, so that the escalation job writing
 # to leads meanwhile cannot make a difference appear.  Waits for such a
 # snapshot; on a difference, shows the refreshes of the last minute.
@@ -161,11 +189,13 @@ sub rollups_differ
 {
 	my ($zone) = @_;
 	my $full = sprintf($reference, $zone);
-	my $sql = sprintf(<<'EOS', $zone, sprintf($compare, $full, $full));
+	my $rep_full = sprintf($rep_reference, $zone);
+	my $sql = sprintf(<<'EOS', $zone, sprintf($compare, $full, $full),
 SELECT CASE WHEN EXISTS (SELECT FROM leadflow.rollup_delta)
 	OR (SELECT time_zone FROM leadflow.rollup_state) IS DISTINCT FROM '%s'
-	THEN 'pending' ELSE (%s)::text END
+	THEN 'pending' ELSE ((%s) + (%s))::text END
 EOS
+		sprintf($rep_compare, $rep_full, $rep_full));
 	my $result = 'pending';
 	foreach (1 .. 600)
 	{
