@@ -36,6 +36,7 @@
 PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_add);
 PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_final);
 PG_FUNCTION_INFO_V1(leadflow_list_percentiles);
+PG_FUNCTION_INFO_V1(leadflow_list_apply_sql);
 
 /* The values gathered so far, in the aggregate context. */
 typedef struct MetricsValues
@@ -51,6 +52,8 @@ static MetricsValues *metrics_state(FunctionCallInfo fcinfo,
 static void metrics_append(MetricsValues *state, ArrayType *list);
 static Datum metrics_percentiles(FunctionCallInfo fcinfo,
 								 MetricsValues *state);
+static void metrics_list_values(MetricsValues *state,
+								FunctionCallInfo fcinfo, int arg);
 
 /*
  * metrics_state
@@ -242,4 +245,59 @@ leadflow_list_percentiles(PG_FUNCTION_ARGS)
 	state.fractions = PG_GETARG_ARRAYTYPE_P(1);
 	metrics_append(&state, list);
 	return metrics_percentiles(fcinfo, &state);
+}
+
+/*
+ * metrics_list_values
+ *		The non-null elements of a double precision array (NULL for none)
+ *		appended to the state; the state starts empty with room for n.
+ */
+static void
+metrics_list_values(MetricsValues *state, FunctionCallInfo fcinfo, int arg)
+{
+	ArrayType  *list = PG_ARGISNULL(arg) ? NULL : PG_GETARG_ARRAYTYPE_P(arg);
+	int			n = list ? ArrayGetNItems(ARR_NDIM(list), ARR_DIMS(list)) : 0;
+
+	state->count = 0;
+	state->room = Max(8, n);
+	state->values = palloc(state->room * sizeof(double));
+	state->fractions = NULL;
+	if (list)
+		metrics_append(state, list);
+}
+
+/*
+ * leadflow_list_apply_sql
+ *		SQL: leadflow.list_apply(list double precision[], added double
+ *		precision[], removed double precision[]) returns double
+ *		precision[].  A rollup's sorted list brought up to date by an
+ *		incremental refresh: list plus added minus removed (one occurrence
+ *		per removed value), sorted; NULL when nothing is left, as
+ *		array_agg over no row.  NULL arrays and elements count as none.
+ */
+Datum
+leadflow_list_apply_sql(PG_FUNCTION_ARGS)
+{
+	MetricsValues old;
+	MetricsValues added;
+	MetricsValues removed;
+	Datum	   *results;
+	double	   *out;
+	size_t		n;
+	size_t		i;
+
+	metrics_list_values(&old, fcinfo, 0);
+	metrics_list_values(&added, fcinfo, 1);
+	metrics_list_values(&removed, fcinfo, 2);
+	out = palloc((old.count + added.count + 1) * sizeof(double));
+	n = leadflow_list_apply(old.values, old.count, added.values, added.count,
+							removed.values, removed.count, out);
+	if (n == 0)
+		PG_RETURN_NULL();
+	results = palloc(n * sizeof(Datum));
+	for (i = 0; i < n; i++)
+		results[i] = Float8GetDatum(out[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(results, n, FLOAT8OID,
+										  sizeof(float8), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
 }

@@ -192,3 +192,44 @@ leadflow_percentiles(double *values, size_t n, const double *fractions,
 													  (int64_t) n - 1) - lo));
 	}
 }
+
+/*
+ * leadflow_list_apply
+ *		A rollup list brought up to date: the ascending multiset old plus
+ *		the values added minus the values removed, written ascending to
+ *		out, which has room for nold + nadded values; returns how many.
+ *		added and removed are sorted in place.  A removed value that is
+ *		not there is ignored, and each removed value takes away one
+ *		occurrence, as EXCEPT ALL does.  Linear after the two sorts, where
+ *		unnesting, EXCEPT ALL and a sort per list in SQL cost a hash table
+ *		and a sort for every bucket a refresh touches.
+ */
+size_t
+leadflow_list_apply(const double *old, size_t nold, double *added,
+					size_t nadded, double *removed, size_t nremoved,
+					double *out)
+{
+	size_t		i = 0;
+	size_t		j = 0;
+	size_t		r = 0;
+	size_t		n = 0;
+
+	leadflow_percentile_sort(added, nadded);
+	leadflow_percentile_sort(removed, nremoved);
+	while (i < nold || j < nadded)
+	{
+		double		v;
+
+		if (j >= nadded || (i < nold && old[i] <= added[j]))
+			v = old[i++];
+		else
+			v = added[j++];
+		while (r < nremoved && removed[r] < v)
+			r++;
+		if (r < nremoved && removed[r] == v)
+			r++;
+		else
+			out[n++] = v;
+	}
+	return n;
+}

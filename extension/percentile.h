@@ -27,5 +27,9 @@ extern void leadflow_percentiles(double *values, size_t n,
 								 int nfractions);
 extern double leadflow_percentile_of_sorted(const double *sorted, size_t n,
 											double fraction);
+extern size_t leadflow_list_apply(const double *old, size_t nold,
+								  double *added, size_t nadded,
+								  double *removed, size_t nremoved,
+								  double *out);
 
 #endif							/* LEADFLOW_PERCENTILE_H */

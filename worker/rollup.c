@@ -311,10 +311,7 @@ static const RollupList rollup_lists[] = {
 	"array_agg(@V) FILTER (WHERE x.w < 0 AND @W)"
 #define ROLLUP_ADD "coalesce(r.%1$s, 0) + g.%1$s AS %1$s"
 #define ROLLUP_LIST_MERGE \
-	"(SELECT array_agg(v ORDER BY v) FROM " \
-	"(SELECT unnest(r.@C) UNION ALL " \
-	"SELECT unnest(g.added_@C) EXCEPT ALL " \
-	"SELECT unnest(g.removed_@C)) AS s(v)) AS @C"
+	"leadflow.list_apply(r.@C, g.added_@C, g.removed_@C) AS @C"
 #define ROLLUP_SET "%1$s = excluded.%1$s"
 
 static int64 rollup_full(const char *zone);

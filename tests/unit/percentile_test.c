@@ -123,6 +123,102 @@ test_selection_of_runs(void **state)
 	assert_true(found[1] == 27.5);
 }
 
+/*
+ * A rollup list brought up to date: {60, 120, 300} plus {90, 300} minus
+ * {120, 300, 999} is 60, 90, 300 (one 300 of two taken away, 999 was
+ * never there).
+ */
+static void
+test_list_apply(void **state)
+{
+	double		old[] = {60.0, 120.0, 300.0};
+	double		added[] = {300.0, 90.0};
+	double		removed[] = {999.0, 300.0, 120.0};
+	double		out[5];
+	size_t		n;
+
+	(void) state;
+	n = leadflow_list_apply(old, 3, added, 2, removed, 3, out);
+	assert_int_equal(n, 3);
+	assert_true(out[0] == 60.0);
+	assert_true(out[1] == 90.0);
+	assert_true(out[2] == 300.0);
+}
+
+/* Everything removed leaves nothing; nothing old gives the added, sorted. */
+static void
+test_list_apply_edges(void **state)
+{
+	double		old[] = {5.0, 5.0};
+	double		removed[] = {5.0, 5.0};
+	double		added[] = {7.0, 1.0, 7.0};
+	double		out[3];
+
+	(void) state;
+	assert_int_equal(leadflow_list_apply(old, 2, NULL, 0, removed, 2, out),
+					 0);
+	assert_int_equal(leadflow_list_apply(NULL, 0, added, 3, NULL, 0, out),
+					 3);
+	assert_true(out[0] == 1.0);
+	assert_true(out[1] == 7.0);
+	assert_true(out[2] == 7.0);
+}
+
+/*
+ * Against the multiset difference computed by counting: random lists of
+ * small integers, so that values repeat and removals miss.
+ */
+static void
+test_list_apply_random(void **state)
+{
+	int			round;
+
+	(void) state;
+	srand(7);
+	for (round = 0; round < 500; round++)
+	{
+		double		old[40];
+		double		added[20];
+		double		removed[20];
+		double		out[60];
+		int			count[10] = {0};
+		size_t		nold = rand() % 40;
+		size_t		nadded = rand() % 20;
+		size_t		nremoved = rand() % 20;
+		size_t		i;
+		size_t		n;
+		size_t		expected = 0;
+
+		for (i = 0; i < nold; i++)
+			old[i] = rand() % 10;
+		leadflow_percentile_sort(old, nold);
+		for (i = 0; i < nadded; i++)
+			added[i] = rand() % 10;
+		for (i = 0; i < nremoved; i++)
+			removed[i] = rand() % 10;
+		for (i = 0; i < nold; i++)
+			count[(int) old[i]]++;
+		for (i = 0; i < nadded; i++)
+			count[(int) added[i]]++;
+		for (i = 0; i < nremoved; i++)
+			if (count[(int) removed[i]] > 0)
+				count[(int) removed[i]]--;
+		n = leadflow_list_apply(old, nold, added, nadded, removed, nremoved,
+								out);
+		for (i = 0; i < 10; i++)
+			expected += count[i];
+		assert_int_equal(n, expected);
+		for (i = 0; i < n; i++)
+		{
+			if (i > 0)
+				assert_true(out[i - 1] <= out[i]);
+			count[(int) out[i]]--;
+		}
+		for (i = 0; i < 10; i++)
+			assert_int_equal(count[i], 0);
+	}
+}
+
 int
 main(void)
 {
@@ -133,6 +229,9 @@ main(void)
 		cmocka_unit_test(test_merged),
 		cmocka_unit_test(test_selection_matches_sort),
 		cmocka_unit_test(test_selection_of_runs),
+		cmocka_unit_test(test_list_apply),
+		cmocka_unit_test(test_list_apply_edges),
+		cmocka_unit_test(test_list_apply_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
