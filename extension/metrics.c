@@ -8,15 +8,17 @@
  * The transition function appends every element of each list to one
  * growing array of doubles in the aggregate's memory context; the final
  * function selects the ranks each fraction needs (no full sort) and
- * interpolates between them as percentile_cont does (percentile.c).  So a week's median is the median
- * of every latency of the week, never a mean of daily medians, at the
- * cost of one sort of the values the group holds.  No shared state; the
- * state lives in the aggregate context and goes with it.
+ * interpolates between them as percentile_cont does (percentile.c).  So
+ * a week's median is the median of every latency of the week, never a
+ * mean of daily medians.  No shared state; the state lives in the
+ * aggregate context and goes with it.
  *
  * leadflow.list_percentiles(list, fractions) gives what the aggregate
  * gives over that one list, without an aggregate: the rep views take the
  * figures of a single day from the day's one list of a rep this way, which
- * spares them an aggregate state per group.
+ * spares them an aggregate state per group.  leadflow.list_apply(list,
+ * added, removed) brings one sorted list up to date for the incremental
+ * refresh of the rollups.
  *
  * Copyright (c) 2026, the leadflow authors
  *
