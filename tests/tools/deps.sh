@@ -7,9 +7,11 @@
 set -euo pipefail
 
 # package name, then a file whose presence proves the package is installed
+# (pgxs.mk alone proves nothing: postgresql-client-15 ships it too, without
+# the server headers)
 checks=(
 	"postgresql-15 /usr/lib/postgresql/15/bin/postgres"
-	"postgresql-server-dev-15 /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk"
+	"postgresql-server-dev-15 /usr/include/postgresql/15/server/postgres.h"
 	"postgresql-common /usr/bin/pg_virtualenv"
 	"libcmocka-dev /usr/include/cmocka.h"
 	"libphonenumber-dev /usr/include/phonenumbers/phonenumberutil.h"
