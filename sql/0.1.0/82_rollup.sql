@@ -136,6 +136,15 @@ COMMENT ON COLUMN leadflow.rollup_daily.latencies_wall_s IS
 COMMENT ON COLUMN leadflow.rollup_daily.stage_new_attempting_s IS
 'For unique leads with both times: seconds from arrival to stage attempting, ascending; the stage_ lists likewise hold attempting to reached, reached to potential, potential to hot and hot to won.';
 
+CREATE FUNCTION leadflow.list_percentiles(double precision[],
+										  double precision[])
+RETURNS double precision[]
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadflow_list_percentiles';
+
+COMMENT ON FUNCTION leadflow.list_percentiles(double precision[], double precision[]) IS
+'Exact percentiles of the values of one list (NULL elements skipped), one per fraction of the second argument, as percentile_cont computes them over that list alone; NULL when the list has no value.';
+
 -- The rep and team views group by day and rep only: regrouping the wide
 -- rows of rollup_daily (one per campaign and channel too) into day and
 -- rep at read time cost them more than the rows of the period.  So the
@@ -184,6 +193,29 @@ CREATE TABLE leadflow.rollup_rep_daily (
 	human_delay_s_sum numeric NOT NULL,
 	latencies_business_s double precision[],
 	latencies_wall_s double precision[],
+	-- A day's percentiles, worked out when its lists change rather than
+	-- each time a rep view reads the day.
+	latency_business_median_s double precision GENERATED ALWAYS AS
+		((leadflow.list_percentiles(latencies_business_s, '{0.5}'))[1])
+		STORED,
+	latency_business_p90_s double precision GENERATED ALWAYS AS
+		((leadflow.list_percentiles(latencies_business_s, '{0.9}'))[1])
+		STORED,
+	latency_wall_median_s double precision GENERATED ALWAYS AS
+		((leadflow.list_percentiles(latencies_wall_s, '{0.5}'))[1])
+		STORED,
+	latency_wall_p90_s double precision GENERATED ALWAYS AS
+		((leadflow.list_percentiles(latencies_wall_s, '{0.9}'))[1])
+		STORED,
+	-- The escalation steps of the rep's day, copied from
+	-- rollup_escalation_daily by the triggers below, so that a rep view
+	-- reads a day as one row, with no join and no grouping.
+	escalations bigint NOT NULL DEFAULT 0,
+	escalations_warn bigint NOT NULL DEFAULT 0,
+	escalations_remind_rep bigint NOT NULL DEFAULT 0,
+	escalations_alert_manager bigint NOT NULL DEFAULT 0,
+	escalations_reassign bigint NOT NULL DEFAULT 0,
+	escalations_reassigned bigint NOT NULL DEFAULT 0,
 	CONSTRAINT rollup_rep_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, rep_id)
 ) WITH (fillfactor = 50);
@@ -283,6 +315,26 @@ COMMENT ON COLUMN leadflow.rollup_rep_daily.latencies_business_s IS
 'Every response latency in business seconds of the day''s leads of the rep, ascending.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.latencies_wall_s IS
 'Every response latency in wall-clock seconds of the day''s leads of the rep, ascending.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_median_s IS
+'Median of latencies_business_s (percentile_cont 0.5), in business seconds; NULL when the list is empty.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_p90_s IS
+'90th percentile of latencies_business_s (percentile_cont 0.9), in business seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_wall_median_s IS
+'Median of latencies_wall_s (percentile_cont 0.5), in wall-clock seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_wall_p90_s IS
+'90th percentile of latencies_wall_s (percentile_cont 0.9), in wall-clock seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.escalations IS
+'Escalation steps fired on this day (not the day of arrival) while the rep held the lead: leadflow.rollup_escalation_daily summed over steps and actions.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.escalations_warn IS
+'Of escalations, the steps with action warn.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.escalations_remind_rep IS
+'Of escalations, the steps with action remind_rep.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.escalations_alert_manager IS
+'Of escalations, the steps with action alert_manager.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.escalations_reassign IS
+'Of escalations, the steps with action reassign.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.escalations_reassigned IS
+'Reassign steps of the day that found a new rep.';
 
 -- An incremental refresh brings each bucket's sorted lists up to date in
 -- C: in SQL every list of every bucket touched cost an unnest, a hashed
@@ -367,6 +419,118 @@ COMMENT ON TABLE leadflow.rollup_escalation_daily IS
 COMMENT ON COLUMN leadflow.rollup_escalation_daily.fired IS 'Steps fired.';
 COMMENT ON COLUMN leadflow.rollup_escalation_daily.reassigned IS
 'Reassign steps that found a new rep.';
+
+-- The escalation columns of rollup_rep_daily, kept equal to this table
+-- summed per day and rep: the rep views read a rep's day as one row.  A
+-- rep's day with escalations but no lead arriving has no row there; the
+-- views take those days from this table.
+
+-- Sets the escalation columns of the rep rows of the given days and reps
+-- (NULL rep included) from rollup_escalation_daily.
+CREATE FUNCTION leadflow.rollup_rep_escalations_sync(days date[],
+													 reps integer[])
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	UPDATE leadflow.rollup_rep_daily r SET
+		escalations = s.fired, escalations_warn = s.warn,
+		escalations_remind_rep = s.remind_rep,
+		escalations_alert_manager = s.alert_manager,
+		escalations_reassign = s.reassign,
+		escalations_reassigned = s.reassigned
+	FROM (
+		SELECT k.day, k.rep_id,
+			coalesce(sum(e.fired), 0) AS fired,
+			coalesce(sum(e.fired) FILTER (WHERE e.action = 'warn'), 0)
+				AS warn,
+			coalesce(sum(e.fired) FILTER (WHERE e.action = 'remind_rep'), 0)
+				AS remind_rep,
+			coalesce(sum(e.fired) FILTER (WHERE e.action = 'alert_manager'),
+				0) AS alert_manager,
+			coalesce(sum(e.fired) FILTER (WHERE e.action = 'reassign'), 0)
+				AS reassign,
+			coalesce(sum(e.reassigned), 0) AS reassigned
+		FROM (SELECT DISTINCT u.day, u.rep_id
+			  FROM unnest(days, reps) u(day, rep_id)) k
+		LEFT JOIN leadflow.rollup_escalation_daily e
+			ON e.day = k.day AND e.rep_id IS NOT DISTINCT FROM k.rep_id
+		GROUP BY k.day, k.rep_id) s
+	WHERE r.day = s.day
+	  AND coalesce(r.rep_id, 0) = coalesce(s.rep_id, 0)
+	  AND r.rep_id IS NOT DISTINCT FROM s.rep_id
+$$;
+
+CREATE FUNCTION leadflow.rollup_escalation_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	days date[];
+	reps integer[];
+BEGIN
+	-- A refresh never changes a bucket's key, so the new rows name every
+	-- bucket an insert or update touched.
+	IF TG_OP = 'DELETE' THEN
+		SELECT array_agg(o.day), array_agg(o.rep_id) INTO days, reps
+		FROM old_rows o;
+	ELSE
+		SELECT array_agg(n.day), array_agg(n.rep_id) INTO days, reps
+		FROM new_rows n;
+	END IF;
+	IF days IS NOT NULL THEN
+		PERFORM leadflow.rollup_rep_escalations_sync(days, reps);
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+-- A rep row written after the escalations of its day starts with them.
+CREATE FUNCTION leadflow.rollup_rep_inserting()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	SELECT coalesce(sum(e.fired), 0),
+		coalesce(sum(e.fired) FILTER (WHERE e.action = 'warn'), 0),
+		coalesce(sum(e.fired) FILTER (WHERE e.action = 'remind_rep'), 0),
+		coalesce(sum(e.fired) FILTER (WHERE e.action = 'alert_manager'), 0),
+		coalesce(sum(e.fired) FILTER (WHERE e.action = 'reassign'), 0),
+		coalesce(sum(e.reassigned), 0)
+	INTO NEW.escalations, NEW.escalations_warn, NEW.escalations_remind_rep,
+		NEW.escalations_alert_manager, NEW.escalations_reassign,
+		NEW.escalations_reassigned
+	FROM leadflow.rollup_escalation_daily e
+	WHERE e.day = NEW.day
+	  AND (e.rep_id = NEW.rep_id OR (e.rep_id IS NULL AND NEW.rep_id IS NULL));
+	RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER rollup_escalation_inserted
+	AFTER INSERT ON leadflow.rollup_escalation_daily
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.rollup_escalation_changed();
+CREATE TRIGGER rollup_escalation_updated
+	AFTER UPDATE ON leadflow.rollup_escalation_daily
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.rollup_escalation_changed();
+CREATE TRIGGER rollup_escalation_deleted
+	AFTER DELETE ON leadflow.rollup_escalation_daily
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.rollup_escalation_changed();
+CREATE TRIGGER rollup_rep_inserting
+	BEFORE INSERT ON leadflow.rollup_rep_daily
+	FOR EACH ROW EXECUTE FUNCTION leadflow.rollup_rep_inserting();
+
+COMMENT ON FUNCTION leadflow.rollup_rep_escalations_sync(date[], integer[]) IS
+'Sets the escalation columns of the leadflow.rollup_rep_daily rows of the given days and reps (pairs, NULL rep included) from leadflow.rollup_escalation_daily.';
+COMMENT ON FUNCTION leadflow.rollup_escalation_changed() IS
+'After a change to leadflow.rollup_escalation_daily, brings the escalation columns of the rep rollup rows of the buckets changed up to date.';
+COMMENT ON FUNCTION leadflow.rollup_rep_inserting() IS
+'Fills the escalation columns of a leadflow.rollup_rep_daily row being inserted from leadflow.rollup_escalation_daily.';
 
 CREATE TABLE leadflow.rollup_escalation_delta (
 	sign smallint NOT NULL CHECK (sign IN (-1, 1)),

@@ -41,15 +41,6 @@ CREATE AGGREGATE leadflow.merged_percentiles(double precision[],
 COMMENT ON AGGREGATE leadflow.merged_percentiles(double precision[], double precision[]) IS
 'Exact percentiles of all the values of the lists aggregated (NULL lists and elements are skipped), one per fraction of the second argument (fractions from 0 to 1, read from the first row), as percentile_cont computes them; NULL when there is no value.  Used to merge the daily latency lists of the rollups into weekly or monthly medians.';
 
-CREATE FUNCTION leadflow.list_percentiles(double precision[],
-										  double precision[])
-RETURNS double precision[]
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'leadflow_list_percentiles';
-
-COMMENT ON FUNCTION leadflow.list_percentiles(double precision[], double precision[]) IS
-'Exact percentiles of the values of one list (NULL elements skipped), one per fraction of the second argument, as leadflow.merged_percentiles gives them over that list alone; NULL when the list has no value.';
-
 -- The rollups' time zone: the zone the rollup days were cut in, or the
 -- setting before the first refresh.
 CREATE VIEW leadflow.metric_time_zone AS
@@ -348,9 +339,8 @@ COMMENT ON VIEW leadflow.metric_input IS
 -- rollup, every row once per grain.  The rep rollup is already summed per
 -- day and rep, so a rep's day is one row here instead of one per campaign
 -- and channel, which is what makes these views cheap (see 82_rollup.sql).
--- A day's row also carries the percentiles of its own lists: a rep's day
--- has one such row, so the rep view takes them as they are instead of
--- merging the lists in an aggregate state per group.  Internal, like
+-- The rep view reads its days straight from the rep rollup instead (see
+-- there) and this view for weeks and months only.  Internal, like
 -- metric_input.
 CREATE VIEW leadflow.metric_rep_input AS
 	SELECT
@@ -367,11 +357,7 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s,
-		leadflow.list_percentiles(r.latencies_business_s, '{0.5,0.9}')
-			AS business_percentiles,
-		leadflow.list_percentiles(r.latencies_wall_s, '{0.5,0.9}')
-			AS wall_percentiles, 0 AS escalations, 0 AS escalations_reassigned,
+		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
 		0 AS escalations_warn, 0 AS escalations_remind_rep,
 		0 AS escalations_alert_manager, 0 AS escalations_reassign
 	FROM leadflow.rollup_rep_daily r
@@ -391,10 +377,7 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s,
-		NULL::double precision[] AS business_percentiles,
-		NULL::double precision[] AS wall_percentiles, 0 AS escalations,
-		0 AS escalations_reassigned,
+		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
 		0 AS escalations_warn, 0 AS escalations_remind_rep,
 		0 AS escalations_alert_manager, 0 AS escalations_reassign
 	FROM leadflow.rollup_rep_daily r
@@ -414,10 +397,7 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s,
-		NULL::double precision[] AS business_percentiles,
-		NULL::double precision[] AS wall_percentiles, 0 AS escalations,
-		0 AS escalations_reassigned,
+		r.latencies_wall_s, 0 AS escalations, 0 AS escalations_reassigned,
 		0 AS escalations_warn, 0 AS escalations_remind_rep,
 		0 AS escalations_alert_manager, 0 AS escalations_reassign
 	FROM leadflow.rollup_rep_daily r
@@ -432,8 +412,6 @@ CREATE VIEW leadflow.metric_rep_input AS
 		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
 		0 AS won_any, NULL::double precision[] AS latencies_business_s,
 		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS business_percentiles,
-		NULL::double precision[] AS wall_percentiles,
 		e.fired::integer AS escalations,
 		e.reassigned::integer AS escalations_reassigned,
 		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
@@ -457,8 +435,6 @@ CREATE VIEW leadflow.metric_rep_input AS
 		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
 		0 AS won_any, NULL::double precision[] AS latencies_business_s,
 		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS business_percentiles,
-		NULL::double precision[] AS wall_percentiles,
 		e.fired::integer AS escalations,
 		e.reassigned::integer AS escalations_reassigned,
 		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
@@ -482,8 +458,6 @@ CREATE VIEW leadflow.metric_rep_input AS
 		0 AS sla_missed, 0 AS reached_any, 0 AS attempts_before_reach_sum,
 		0 AS won_any, NULL::double precision[] AS latencies_business_s,
 		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS business_percentiles,
-		NULL::double precision[] AS wall_percentiles,
 		e.fired::integer AS escalations,
 		e.reassigned::integer AS escalations_reassigned,
 		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
@@ -497,7 +471,7 @@ CREATE VIEW leadflow.metric_rep_input AS
 	FROM leadflow.rollup_escalation_daily e;
 
 COMMENT ON VIEW leadflow.metric_rep_input IS
-'Internal input of leadflow.rep_responsiveness and leadflow.team_responsiveness: every row of leadflow.rollup_rep_daily and of leadflow.rollup_escalation_daily once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
+'Internal input of leadflow.team_responsiveness, and of leadflow.rep_responsiveness for weeks and months: every row of leadflow.rollup_rep_daily and of leadflow.rollup_escalation_daily once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
 
 CREATE VIEW leadflow.campaign_quality AS
 SELECT m.grain, m.period_start,
@@ -560,31 +534,74 @@ SELECT a.grain, a.period_start,
 	a.attempts_before_reach_sum, a.attempts_before_reach_mean, a.won,
 	a.won_share
 FROM (
-	-- A day's percentiles come with its one rollup row; weeks and months
-	-- merge the lists of their days.
+	-- A rep's day is one row of the rep rollup, its escalations and
+	-- percentiles included: no join and no grouping, which keeps a query
+	-- over many days as cheap as reading their rows.
+	SELECT 'day'::text AS grain, r.day AS period_start, r.rep_id,
+	r.leads AS leads_assigned, r.responded,
+	r.responded::float8 / nullif(r.leads, 0) AS responded_share,
+	r.latency_count, r.latency_business_median_s, r.latency_business_p90_s,
+	r.latency_business_s_sum::float8 / nullif(r.latency_count, 0)
+		AS latency_business_mean_s,
+	r.latency_business_s_sum::float8 AS latency_business_s_sum,
+	r.latency_wall_median_s, r.latency_wall_p90_s,
+	r.latency_wall_s_sum::float8 / nullif(r.responded, 0)
+		AS latency_wall_mean_s,
+	r.latency_wall_s_sum::float8 AS latency_wall_s_sum, r.delay_count,
+	r.system_delay_s_sum::float8 / nullif(r.delay_count, 0)
+		AS system_delay_mean_s,
+	r.human_delay_s_sum::float8 / nullif(r.delay_count, 0)
+		AS human_delay_mean_s,
+	r.system_delay_s_sum::float8 AS system_delay_s_sum,
+	r.human_delay_s_sum::float8 AS human_delay_s_sum,
+	r.sla_met, r.sla_missed, r.sla_met + r.sla_missed AS sla_judged,
+	r.sla_met::float8 / nullif(r.sla_met + r.sla_missed, 0)
+		AS sla_met_share,
+	r.escalations, r.escalations_warn, r.escalations_remind_rep,
+	r.escalations_alert_manager, r.escalations_reassign,
+	r.escalations_reassigned, r.reached_any AS reached,
+	r.reached_any::float8 / nullif(r.leads, 0) AS reached_share,
+	r.attempts_before_reach_sum,
+	r.attempts_before_reach_sum::float8 / nullif(r.reached_any, 0)
+		AS attempts_before_reach_mean,
+	r.won_any AS won, r.won_any::float8 / nullif(r.leads, 0) AS won_share
+	FROM leadflow.rollup_rep_daily r
+	UNION ALL
+	-- Days on which leads a rep held escalated but none of the rep's
+	-- leads arrived: the rep rollup has no row for them.
+	SELECT 'day'::text, e.day, e.rep_id, 0, 0, NULL, 0, NULL, NULL, NULL,
+	0, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL,
+	sum(e.fired)::bigint,
+	coalesce(sum(e.fired) FILTER (WHERE e.action = 'warn'), 0)::bigint,
+	coalesce(sum(e.fired) FILTER (WHERE e.action = 'remind_rep'), 0)::bigint,
+	coalesce(sum(e.fired) FILTER (WHERE e.action = 'alert_manager'),
+		0)::bigint,
+	coalesce(sum(e.fired) FILTER (WHERE e.action = 'reassign'), 0)::bigint,
+	sum(e.reassigned)::bigint, 0, NULL, 0, NULL, 0, NULL
+	FROM leadflow.rollup_escalation_daily e
+	WHERE NOT EXISTS (SELECT 1 FROM leadflow.rollup_rep_daily r
+		WHERE r.day = e.day AND r.rep_id = e.rep_id)
+	  AND NOT (e.rep_id IS NULL AND EXISTS (
+		SELECT 1 FROM leadflow.rollup_rep_daily r
+		WHERE r.day = e.day AND r.rep_id IS NULL))
+	GROUP BY e.day, e.rep_id
+	UNION ALL
+	-- Weeks and months merge the lists of their days.
 	SELECT m.grain, m.period_start, m.rep_id,
 	sum(m.leads)::bigint AS leads_assigned,
 	sum(m.responded)::bigint AS responded,
 	sum(m.responded)::float8 / nullif(sum(m.leads), 0) AS responded_share,
 	sum(m.latency_count)::bigint AS latency_count,
-	CASE m.grain WHEN 'day' THEN (max(m.business_percentiles))[1]
-		ELSE (leadflow.merged_percentiles(m.latencies_business_s,
-			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[1] END
+	(leadflow.merged_percentiles(m.latencies_business_s, '{0.5,0.9}'))[1]
 		AS latency_business_median_s,
-	CASE m.grain WHEN 'day' THEN (max(m.business_percentiles))[2]
-		ELSE (leadflow.merged_percentiles(m.latencies_business_s,
-			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[2] END
+	(leadflow.merged_percentiles(m.latencies_business_s, '{0.5,0.9}'))[2]
 		AS latency_business_p90_s,
 	(sum(m.latency_business_s_sum) / nullif(sum(m.latency_count), 0))::float8
 		AS latency_business_mean_s,
 	sum(m.latency_business_s_sum) AS latency_business_s_sum,
-	CASE m.grain WHEN 'day' THEN (max(m.wall_percentiles))[1]
-		ELSE (leadflow.merged_percentiles(m.latencies_wall_s,
-			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[1] END
+	(leadflow.merged_percentiles(m.latencies_wall_s, '{0.5,0.9}'))[1]
 		AS latency_wall_median_s,
-	CASE m.grain WHEN 'day' THEN (max(m.wall_percentiles))[2]
-		ELSE (leadflow.merged_percentiles(m.latencies_wall_s,
-			'{0.5,0.9}') FILTER (WHERE m.grain <> 'day'))[2] END
+	(leadflow.merged_percentiles(m.latencies_wall_s, '{0.5,0.9}'))[2]
 		AS latency_wall_p90_s,
 	(sum(m.latency_wall_s_sum) / nullif(sum(m.responded), 0))::float8
 		AS latency_wall_mean_s,
@@ -615,6 +632,7 @@ FROM (
 	sum(m.won_any)::bigint AS won,
 	sum(m.won_any)::float8 / nullif(sum(m.leads), 0) AS won_share
 	FROM leadflow.metric_rep_input m
+	WHERE m.grain <> 'day'
 	GROUP BY m.grain, m.period_start, m.rep_id) a
 LEFT JOIN leadflow.rep p ON p.rep_id = a.rep_id;
 

@@ -572,6 +572,23 @@ ORDER BY period_start, rep_id;
 SELECT lead_id, side, reason, sla_breached, reached
 FROM leadflow.lost_lead_attribution WHERE lead_id = 910;
 
+-- A step that fires on a day none of the rep's leads arrived on (Binh,
+-- Friday 8 March: his leads came on 4, 6, 7 and 12 March) makes a day row
+-- of its own: no lead, one escalation, no latency.
+INSERT INTO leadflow.escalation (lead_id, step, action, policy_id, due_at,
+	fired_at, rep_id, outcome) VALUES
+	(909, 1, 'warn', 801, '2024-03-08 10:00+07', '2024-03-08 10:00+07',
+	 802, NULL);
+SELECT leadflow.refresh_metrics() >= 0 AS refreshed;
+SELECT period_start, rep_id, leads_assigned, responded, latency_count,
+	latency_business_median_s, latency_wall_p90_s, sla_judged, escalations,
+	escalations_warn, escalations_remind_rep, reached, won_share
+FROM leadflow.rep_responsiveness
+WHERE grain = 'day' AND rep_id = 802 AND period_start BETWEEN '2024-03-07'
+	AND '2024-03-08'
+ORDER BY period_start;
+SELECT * FROM view_differences;
+
 -- A full rebuild gives the same rows as the incremental refresh.
 CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;
 CREATE TEMP TABLE incremental_escalation AS

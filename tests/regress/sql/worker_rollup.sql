@@ -146,8 +146,21 @@ SELECT count(*) AS differences FROM (
 
 -- The rep rollup against rollup_reference summed per day and rep, its two
 -- latency lists merged from the reference's lists: the rep rollup must
--- always equal rollup_daily regrouped by day and rep.
+-- always equal rollup_daily regrouped by day and rep.  Its percentiles are
+-- percentile_cont's over the merged lists, and its escalations a count
+-- over the ledger by the day they fired.
 CREATE VIEW rep_rollup_reference AS
+SELECT g.*,
+	(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v)
+	 FROM unnest(g.latencies) v) AS business_median,
+	(SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY v)
+	 FROM unnest(g.latencies) v) AS business_p90,
+	(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v)
+	 FROM unnest(g.latencies_wall) v) AS wall_median,
+	(SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY v)
+	 FROM unnest(g.latencies_wall) v) AS wall_p90,
+	e.*
+FROM (
 SELECT r.day, r.rep_id,
 	sum(r.leads) AS leads, sum(r.unique_leads) AS unique_leads,
 	sum(r.responded) AS responded, sum(r.reached) AS reached,
@@ -175,7 +188,17 @@ SELECT r.day, r.rep_id,
 	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
 		AS latencies_wall
 FROM rollup_reference r
-GROUP BY r.day, r.rep_id;
+GROUP BY r.day, r.rep_id) g
+CROSS JOIN LATERAL (
+	SELECT count(*) AS escalations,
+		count(*) FILTER (WHERE x.action = 'warn') AS warn,
+		count(*) FILTER (WHERE x.action = 'remind_rep') AS remind_rep,
+		count(*) FILTER (WHERE x.action = 'alert_manager') AS alert_manager,
+		count(*) FILTER (WHERE x.action = 'reassign') AS reassign,
+		count(*) FILTER (WHERE x.outcome = 'reassigned') AS reassigned
+	FROM leadflow.escalation x
+	WHERE (x.fired_at AT TIME ZONE 'UTC')::date = g.day
+	  AND x.rep_id IS NOT DISTINCT FROM g.rep_id) e;
 
 CREATE VIEW rep_rollup_differences AS
 SELECT count(*) AS rep_differences FROM (
@@ -248,6 +271,38 @@ SELECT leadflow.run_escalations() > 0 AS reassigned;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rollup_differences, escalation_differences;
 SELECT * FROM rep_rollup_differences;
+-- The steps above fired today, when none of these leads arrived.  Steps
+-- written into the ledger on the leads' own days reach the rep rows of
+-- those days; a step on 2024-03-20, when no lead arrived, reaches the rep
+-- row that a lead arriving that day later creates.
+INSERT INTO leadflow.escalation (lead_id, step, action, due_at, fired_at,
+	rep_id, outcome)
+SELECT l.lead_id, 9,
+	(ARRAY['warn', 'remind_rep', 'alert_manager', 'reassign'])
+		[1 + l.lead_id % 4],
+	l.received_at, l.received_at + interval '1 second', l.rep_id,
+	CASE WHEN l.lead_id % 8 = 3 THEN 'reassigned' END
+FROM leadflow.lead l WHERE l.lead_id > 1000 AND l.lead_id % 5 = 0;
+INSERT INTO leadflow.escalation (lead_id, step, action, due_at, fired_at,
+	rep_id)
+VALUES (1005, 10, 'warn', '2024-03-20 10:00+00', '2024-03-20 10:00+00', 702);
+SELECT leadflow.refresh_metrics() >= 0 AS refreshed;
+SELECT * FROM rollup_differences, escalation_differences;
+SELECT * FROM rep_rollup_differences;
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id)
+VALUES (1401, '2024-03-20 11:00+00', 'web', 702);
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT * FROM rep_rollup_differences;
+SELECT leads, escalations, escalations_warn FROM leadflow.rollup_rep_daily
+WHERE day = '2024-03-20' AND rep_id = 702;
+-- The comparison covers escalations: rep rows hold them.
+SELECT count(*) > 0 AS rep_days_with_escalations,
+	sum(escalations) = (SELECT count(*) FROM leadflow.escalation e
+		WHERE EXISTS (SELECT 1 FROM leadflow.rollup_rep_daily r
+			WHERE r.day = (e.fired_at AT TIME ZONE 'UTC')::date
+			  AND r.rep_id IS NOT DISTINCT FROM e.rep_id))
+		AS all_counted
+FROM leadflow.rollup_rep_daily WHERE escalations > 0;
 
 -- Updates that move leads between buckets, change their figures, and
 -- touch them again; deletes of touches and of leads.
