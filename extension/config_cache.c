@@ -298,13 +298,20 @@ policy_load(void)
 
 	policy_valid = true;
 	leadflow_cache_watch("sla_policy", &policy_valid);
+	leadflow_cache_watch("escalation_step", &policy_valid);
 
 	leadflow_become_owner(leadflow_table("sla_policy"), &saved);
 	SPI_connect();
 	SPI_execute("SELECT policy_id, priority, channel, campaign_id, min_score,"
 				" calendar_id,"
-				" pg_catalog.date_part('epoch', allowance)::float8, active"
-				" FROM leadflow.sla_policy"
+				" pg_catalog.date_part('epoch', allowance)::float8, active,"
+				" warn_share IS NOT NULL OR EXISTS (SELECT"
+				" FROM leadflow.escalation_step s"
+				" WHERE s.policy_id OPERATOR(pg_catalog.=) p.policy_id),"
+	/* the warning's offset exactly as escalation_lower_bound() has it */
+				" pg_catalog.make_interval(secs => EXTRACT(epoch FROM allowance)"
+				" OPERATOR(pg_catalog.*) warn_share)"
+				" FROM leadflow.sla_policy p"
 				" ORDER BY priority, policy_id", true, 0);
 
 	npolicies = (int) SPI_processed;
@@ -330,6 +337,17 @@ policy_load(void)
 		p->calendar_id = DatumGetInt32(SPI_getbinval(row, desc, 6, &isnull));
 		p->allowance_s = DatumGetFloat8(SPI_getbinval(row, desc, 7, &isnull));
 		p->active = DatumGetBool(SPI_getbinval(row, desc, 8, &isnull));
+		p->escalates = DatumGetBool(SPI_getbinval(row, desc, 9, &isnull));
+		d = SPI_getbinval(row, desc, 10, &isnull);
+		p->warns = !isnull;
+		if (!isnull)
+		{
+			Interval   *offset = DatumGetIntervalP(d);
+
+			/* make_interval(secs => ...) fills only the time field */
+			p->warn_offset_us = offset->time +
+				(int64) offset->day * USECS_PER_DAY;
+		}
 	}
 	SPI_finish();
 	leadflow_restore_user(&saved);

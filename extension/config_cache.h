@@ -27,6 +27,9 @@ typedef struct LeadflowPolicy
 	int32		calendar_id;
 	double		allowance_s;	/* business seconds */
 	bool		active;			/* only active policies are picked */
+	bool		escalates;		/* has a pre-breach warning or a ladder */
+	bool		warns;			/* has a pre-breach warning */
+	int64		warn_offset_us; /* start of the clock to the warning */
 } LeadflowPolicy;
 
 extern void leadflow_cache_watch(const char *relname, bool *valid);

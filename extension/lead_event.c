@@ -3,7 +3,8 @@
  * extension/lead_event.c
  *		leadflow.lead_after(): the AFTER INSERT OR UPDATE row trigger of
  *		leadflow.lead, which appends to the lead event log and keeps the
- *		close counts the score reads.
+ *		close counts the score reads; for a new lead it also has the
+ *		background worker told (worker_log.c).
  *
  * It runs after the row is stored, so events can reference it.  Events:
  * stage changes, assignment changes, the SLA clock starting, the SLA met
@@ -32,12 +33,14 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "append.h"
 #include "config_cache.h"
 #include "lead_event.h"
 #include "lead_row.h"
 #include "score.h"
 #include "stage.h"
 #include "touch.h"
+#include "worker_log.h"
 
 PG_FUNCTION_INFO_V1(leadflow_lead_after);
 
@@ -109,10 +112,10 @@ event_target_load(void)
  *		Puts a value into one column of the event being built.
  */
 static void
-event_set(TupleTableSlot *slot, EventColumn col, Datum value)
+event_set(Datum *values, bool *nulls, EventColumn col, Datum value)
 {
-	slot->tts_values[event_attindex[col]] = value;
-	slot->tts_isnull[event_attindex[col]] = false;
+	values[event_attindex[col]] = value;
+	nulls[event_attindex[col]] = false;
 }
 
 /*
@@ -121,10 +124,8 @@ event_set(TupleTableSlot *slot, EventColumn col, Datum value)
  *		may be NULL; rep_id 0 means none.  Requires an open transaction.
  *
  *		Events are leadflow's own rows for a lead that exists (the caller
- *		holds it), so the row goes straight into the table and its indexes:
- *		an INSERT through SPI, with its foreign-key check, cost more than
- *		all the other write-time work of a lead together.  The writing
- *		role needs no privilege on the log.
+ *		holds it), so the row goes straight into the table and its indexes
+ *		(append.c), without the foreign-key check an INSERT would make.
  */
 void
 leadflow_lead_event(int64 lead_id, TimestampTz happened_at, const char *kind,
@@ -132,43 +133,33 @@ leadflow_lead_event(int64 lead_id, TimestampTz happened_at, const char *kind,
 					int32 rep_id)
 {
 	Relation	rel;
-	EState	   *estate;
-	ResultRelInfo *rri;
-	TupleTableSlot *slot;
+	Datum	   *values;
+	bool	   *nulls;
+	int			natts;
 
 	if (!event_target_valid)
 		event_target_load();
 
 	rel = table_open(event_relid, RowExclusiveLock);
-	estate = CreateExecutorState();
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
-								  &TTSOpsVirtual);
+	natts = RelationGetDescr(rel)->natts;
+	values = palloc0(sizeof(Datum) * natts);
+	nulls = palloc(sizeof(bool) * natts);
+	memset(nulls, true, sizeof(bool) * natts);
 
-	ExecClearTuple(slot);
-	memset(slot->tts_isnull, true,
-		   sizeof(bool) * RelationGetDescr(rel)->natts);
-	event_set(slot, EC_EVENT_ID,
+	event_set(values, nulls, EC_EVENT_ID,
 			  Int64GetDatum(nextval_internal(event_seqid, false)));
-	event_set(slot, EC_LEAD_ID, Int64GetDatum(lead_id));
-	event_set(slot, EC_HAPPENED_AT, TimestampTzGetDatum(happened_at));
-	event_set(slot, EC_KIND, CStringGetTextDatum(kind));
+	event_set(values, nulls, EC_LEAD_ID, Int64GetDatum(lead_id));
+	event_set(values, nulls, EC_HAPPENED_AT, TimestampTzGetDatum(happened_at));
+	event_set(values, nulls, EC_KIND, CStringGetTextDatum(kind));
 	if (from_value)
-		event_set(slot, EC_FROM_VALUE, CStringGetTextDatum(from_value));
+		event_set(values, nulls, EC_FROM_VALUE,
+				  CStringGetTextDatum(from_value));
 	if (to_value)
-		event_set(slot, EC_TO_VALUE, CStringGetTextDatum(to_value));
+		event_set(values, nulls, EC_TO_VALUE, CStringGetTextDatum(to_value));
 	if (rep_id)
-		event_set(slot, EC_REP_ID, Int32GetDatum(rep_id));
-	ExecStoreVirtualTuple(slot);
+		event_set(values, nulls, EC_REP_ID, Int32GetDatum(rep_id));
 
-	simple_table_tuple_insert(rel, slot);
-	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
+	leadflow_append_row(rel, values, nulls);
 	table_close(rel, NoLock);
 }
 
@@ -343,6 +334,7 @@ leadflow_lead_after(PG_FUNCTION_ARGS)
 		lead_id = DatumGetInt64(lead_get(&row, LC_LEAD_ID));
 		event_after_insert(lead_id, &row);
 		event_count_close(NULL, &row);
+		leadflow_worker_log_inserted(trigdata->tg_relation, &row);
 	}
 	else
 	{

@@ -47,12 +47,18 @@ CREATE TRIGGER leadflow_campaign_changed
 CREATE TRIGGER leadflow_sla_policy_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.sla_policy
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
+-- The policy cache knows which policies have a ladder.
+CREATE TRIGGER leadflow_escalation_step_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leadflow.escalation_step
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.config_changed();
 
 -- Caches must hear of changes applied by logical replication too.
 ALTER TABLE leadflow.campaign
 	ENABLE ALWAYS TRIGGER leadflow_campaign_changed;
 ALTER TABLE leadflow.sla_policy
 	ENABLE ALWAYS TRIGGER leadflow_sla_policy_changed;
+ALTER TABLE leadflow.escalation_step
+	ENABLE ALWAYS TRIGGER leadflow_escalation_step_changed;
 
 -- The event log is history: rows are appended, never rewritten.
 CREATE FUNCTION leadflow.lead_event_refuse_update()

@@ -4,45 +4,10 @@
 -- (touches reach them through the lead columns the touch triggers keep),
 -- so only changes to leads are logged.  One trigger per event, since a
 -- trigger with transition tables fires for one event only; each works in
--- set form over the transition tables, whatever the number of rows.
-
-CREATE FUNCTION leadflow.worker_lead_inserted()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	INSERT INTO leadflow.rollup_delta (sign,
-		received_at, campaign_id, rep_id, channel, duplicate_of,
-		first_response_at, reached_at, potential_at, hot_at, won_at, stage,
-		close_reason, sla_due_at, sla_met, response_business_s,
-		response_wall_s, attempts_before_reach, outbound_touches, score,
-		assigned_at, attempting_at)
-	SELECT 1,
-		n.received_at, n.campaign_id, n.rep_id, n.channel, n.duplicate_of,
-		n.first_response_at, n.reached_at, n.potential_at, n.hot_at,
-		n.won_at, n.stage, n.close_reason, n.sla_due_at, n.sla_met,
-		n.response_business_s, n.response_wall_s, n.attempts_before_reach,
-		n.outbound_touches, n.score, n.assigned_at, n.attempting_at
-	FROM new_rows n;
-
-	INSERT INTO leadflow.escalation_queue AS q (lead_id, next_at)
-	SELECT n.lead_id,
-		   leadflow.escalation_lower_bound(n.sla_started_at, n.sla_due_at,
-										   n.paused_until, p.allowance,
-										   p.warn_share)
-	FROM new_rows n
-	JOIN leadflow.sla_policy p ON p.policy_id = n.policy_id
-	WHERE n.sla_due_at IS NOT NULL
-	  AND n.first_response_at IS NULL
-	  AND n.stage NOT IN ('won', 'lost', 'disqualified')
-	  AND (p.warn_share IS NOT NULL OR EXISTS (
-			SELECT 1 FROM leadflow.escalation_step s
-			WHERE s.policy_id = p.policy_id))
-	ON CONFLICT (lead_id) DO UPDATE SET next_at = excluded.next_at;
-	RETURN NULL;
-END
-$$;
+-- set form over the transition tables, whatever the number of rows.  A
+-- new lead is logged and queued by its C row trigger instead
+-- (extension/worker_log.c): a transition table of every inserted lead
+-- cost more than all the rest of an insert's bookkeeping.
 
 -- An update logs the old and the new row of a lead whose figures may
 -- have changed, and requeues a lead only when something its escalation
@@ -160,10 +125,6 @@ $$;
 
 REVOKE ALL ON FUNCTION leadflow.worker_lead_truncated() FROM PUBLIC;
 
-CREATE TRIGGER leadflow_lead_insert_worker
-	AFTER INSERT ON leadflow.lead
-	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.worker_lead_inserted();
 CREATE TRIGGER leadflow_lead_update_worker
 	AFTER UPDATE ON leadflow.lead
 	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows

@@ -4,10 +4,8 @@
 -- role that may write leads and touches needs no privilege on the dirty
 -- bucket list or the escalation queue; each function pins search_path.
 
-ALTER FUNCTION leadflow.worker_lead_inserted() SECURITY DEFINER;
 ALTER FUNCTION leadflow.worker_lead_updated() SECURITY DEFINER;
 ALTER FUNCTION leadflow.worker_lead_deleted() SECURITY DEFINER;
 
-REVOKE ALL ON FUNCTION leadflow.worker_lead_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION leadflow.worker_lead_updated() FROM PUBLIC;
 REVOKE ALL ON FUNCTION leadflow.worker_lead_deleted() FROM PUBLIC;

@@ -260,3 +260,80 @@ DELETE FROM leadflow.lead WHERE lead_id BETWEEN 601 AND 609;
 SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
 	   (SELECT count(*) FROM leadflow.escalation_wait) AS waits,
 	   (SELECT count(*) FROM leadflow.escalation_queue) AS queued;
+
+-- A new lead is logged for the rollups and queued by its row trigger in
+-- C, as rebuild_escalation_queue() would queue it: policy 521 has a
+-- warning at an uneven share (0.333 of 37 min 13.3 s: 743.6889 s) and no
+-- ladder, 522 neither warning nor ladder.  630-635 cover a warning, a
+-- pause after it, a pause before it, a closed lead, an answered import,
+-- no policy; 636 a policy without warning or ladder.
+INSERT INTO leadflow.sla_policy (policy_id, name, priority, channel,
+	calendar_id, allowance, warn_share) VALUES
+	(521, 'esc uneven', 1, 'esc_uneven', 501, '37 min 13.3 s', 0.333),
+	(522, 'esc quiet', 1, 'esc_quiet', 501, '1 hour', NULL);
+CREATE TEMP TABLE delta_before AS SELECT * FROM leadflow.rollup_delta;
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id,
+	paused_until, stage, close_reason, first_response_at) VALUES
+	(630, '2024-06-03 10:00+00', 'esc_uneven', 512, 521, NULL, 'new', NULL,
+	 NULL),
+	(631, '2024-06-03 10:00+00', 'esc_uneven', 512, 521,
+	 '2024-06-03 10:20+00', 'new', NULL, NULL),
+	(632, '2024-06-03 10:00+00', 'esc_uneven', 512, 521,
+	 '2024-06-03 10:05+00', 'new', NULL, NULL),
+	(633, '2024-06-03 10:00+00', 'esc_uneven', 512, 521, NULL, 'lost',
+	 'price', NULL),
+	(634, '2024-06-03 10:00+00', 'esc_uneven', 512, 521, NULL, 'new', NULL,
+	 '2024-06-03 10:01+00'),
+	(635, '2024-06-03 10:00+00', 'esc_none', 512, NULL, NULL, 'new', NULL,
+	 NULL),
+	(636, '2024-06-03 10:00+00', 'esc_quiet', 512, 522, NULL, 'new', NULL,
+	 NULL);
+SELECT l.lead_id, q.next_at, q.next_at - l.sla_started_at AS after_start
+FROM leadflow.lead l LEFT JOIN leadflow.escalation_queue q USING (lead_id)
+WHERE l.lead_id BETWEEN 630 AND 636 ORDER BY l.lead_id;
+-- Exactly what the queue's SQL gives.
+SELECT count(*) AS differences FROM leadflow.lead l
+JOIN leadflow.sla_policy p USING (policy_id)
+JOIN leadflow.escalation_queue q USING (lead_id)
+WHERE l.lead_id BETWEEN 630 AND 636
+  AND q.next_at IS DISTINCT FROM leadflow.escalation_lower_bound(
+	l.sla_started_at, l.sla_due_at, l.paused_until, p.allowance,
+	p.warn_share);
+-- One change-log row per new lead, with the lead's figures.
+SELECT count(*) AS differences FROM (
+	(SELECT * FROM leadflow.rollup_delta EXCEPT ALL
+	 SELECT * FROM delta_before)
+	EXCEPT ALL
+	SELECT 1::smallint, received_at, campaign_id, rep_id, channel,
+		duplicate_of, first_response_at, reached_at, potential_at, hot_at,
+		won_at, stage, close_reason, sla_due_at, sla_met,
+		response_business_s, response_wall_s, attempts_before_reach,
+		outbound_touches, score, assigned_at, attempting_at
+	FROM leadflow.lead WHERE lead_id BETWEEN 630 AND 636) d;
+SELECT (SELECT count(*) FROM leadflow.rollup_delta) -
+	(SELECT count(*) FROM delta_before) AS logged;
+
+-- A ladder added to 522 puts its leads in the policy cache's view of it
+-- at once: the next lead is queued.
+INSERT INTO leadflow.escalation_step (policy_id, step, action, after_due)
+VALUES (522, 1, 'remind_rep', '0');
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id)
+VALUES (638, '2024-06-03 10:00+00', 'esc_quiet', 512, 522);
+SELECT lead_id, next_at = '2024-06-03 11:00+00' AS at_due
+FROM leadflow.escalation_queue WHERE lead_id = 638;
+
+-- A queue row left behind by a lead deleted with the triggers off (a
+-- restore) is replaced when a lead with that id comes again.
+SET session_replication_role = replica;
+DELETE FROM leadflow.lead WHERE lead_id = 630;
+SET session_replication_role = origin;
+SELECT count(*) AS left_behind FROM leadflow.escalation_queue
+WHERE lead_id = 630;
+INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id, policy_id)
+VALUES (630, '2024-06-04 10:00+00', 'esc_uneven', 512, 521);
+SELECT lead_id, next_at FROM leadflow.escalation_queue WHERE lead_id = 630;
+
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 630 AND 638;
+DELETE FROM leadflow.escalation_step WHERE policy_id = 522;
+DELETE FROM leadflow.sla_policy WHERE policy_id IN (521, 522);
+SELECT (SELECT count(*) FROM leadflow.escalation_queue) AS queued;
