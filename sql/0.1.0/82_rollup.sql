@@ -486,26 +486,26 @@ BEGIN
 END
 $$;
 
--- A rep row written after the escalations of its day starts with them.
-CREATE FUNCTION leadflow.rollup_rep_inserting()
+-- Rep rows just inserted take the escalations of their days: once per
+-- statement, from the rows it inserted, since a refresh proposes a row
+-- for every bucket it changes and most of them exist already.
+CREATE FUNCTION leadflow.rollup_rep_inserted()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	days date[];
+	reps integer[];
 BEGIN
-	SELECT coalesce(sum(e.fired), 0),
-		coalesce(sum(e.fired) FILTER (WHERE e.action = 'warn'), 0),
-		coalesce(sum(e.fired) FILTER (WHERE e.action = 'remind_rep'), 0),
-		coalesce(sum(e.fired) FILTER (WHERE e.action = 'alert_manager'), 0),
-		coalesce(sum(e.fired) FILTER (WHERE e.action = 'reassign'), 0),
-		coalesce(sum(e.reassigned), 0)
-	INTO NEW.escalations, NEW.escalations_warn, NEW.escalations_remind_rep,
-		NEW.escalations_alert_manager, NEW.escalations_reassign,
-		NEW.escalations_reassigned
-	FROM leadflow.rollup_escalation_daily e
-	WHERE e.day = NEW.day
-	  AND (e.rep_id = NEW.rep_id OR (e.rep_id IS NULL AND NEW.rep_id IS NULL));
-	RETURN NEW;
+	SELECT array_agg(n.day), array_agg(n.rep_id) INTO days, reps
+	FROM new_rows n
+	WHERE EXISTS (SELECT 1 FROM leadflow.rollup_escalation_daily e
+		WHERE e.day = n.day AND e.rep_id IS NOT DISTINCT FROM n.rep_id);
+	IF days IS NOT NULL THEN
+		PERFORM leadflow.rollup_rep_escalations_sync(days, reps);
+	END IF;
+	RETURN NULL;
 END
 $$;
 
@@ -521,16 +521,17 @@ CREATE TRIGGER rollup_escalation_deleted
 	AFTER DELETE ON leadflow.rollup_escalation_daily
 	REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.rollup_escalation_changed();
-CREATE TRIGGER rollup_rep_inserting
-	BEFORE INSERT ON leadflow.rollup_rep_daily
-	FOR EACH ROW EXECUTE FUNCTION leadflow.rollup_rep_inserting();
+CREATE TRIGGER rollup_rep_inserted
+	AFTER INSERT ON leadflow.rollup_rep_daily
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION leadflow.rollup_rep_inserted();
 
 COMMENT ON FUNCTION leadflow.rollup_rep_escalations_sync(date[], integer[]) IS
 'Sets the escalation columns of the leadflow.rollup_rep_daily rows of the given days and reps (pairs, NULL rep included) from leadflow.rollup_escalation_daily.';
 COMMENT ON FUNCTION leadflow.rollup_escalation_changed() IS
 'After a change to leadflow.rollup_escalation_daily, brings the escalation columns of the rep rollup rows of the buckets changed up to date.';
-COMMENT ON FUNCTION leadflow.rollup_rep_inserting() IS
-'Fills the escalation columns of a leadflow.rollup_rep_daily row being inserted from leadflow.rollup_escalation_daily.';
+COMMENT ON FUNCTION leadflow.rollup_rep_inserted() IS
+'After rows are inserted into leadflow.rollup_rep_daily, sets their escalation columns from leadflow.rollup_escalation_daily.';
 
 CREATE TABLE leadflow.rollup_escalation_delta (
 	sign smallint NOT NULL CHECK (sign IN (-1, 1)),
