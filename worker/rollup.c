@@ -27,6 +27,9 @@
  * in further CTEs, and a full refresh recomputes it from the leads in the
  * same snapshot, so it always equals rollup_daily summed per day and rep.
  * Only a refresh writes it, under the same lock on rollup_daily.
+ * leadflow.rollup_campaign_daily, the additive figures per day, campaign
+ * and channel (for the campaign view), is kept the same way, from the
+ * changes already summed per bucket of rollup_daily.
  *
  * leadflow.rollup_escalation_daily, the escalation steps per day fired,
  * rep, step and action, is kept the same way from the ledger's changes
@@ -205,8 +208,9 @@ static const RollupList rollup_lists[] = {
  * the removed ones, sorted.  One statement, one snapshot.  The %s are, in
  * order: additive columns and the names of the added and removed values
  * per list (g's columns); the added and removed values; additive sums;
- * merged lists; the CTEs that do the same for rollup_rep_daily
- * (ROLLUP_REP_DELTA_SQL); additive columns and list columns (twice); the
+ * merged lists; the CTEs that do the same for rollup_rep_daily and
+ * rollup_campaign_daily (ROLLUP_REP_DELTA_SQL, ROLLUP_CAMPAIGN_DELTA_SQL);
+ * additive columns and list columns (twice); the
  * update of additive and list columns.
  */
 #define ROLLUP_DELTA_SQL \
@@ -265,6 +269,33 @@ static const RollupList rollup_lists[] = {
 	"ON CONFLICT ON CONSTRAINT rollup_rep_daily_bucket " \
 	"DO UPDATE SET %s, %s)"
 
+/*
+ * The same changes applied to rollup_campaign_daily, as further CTEs: the
+ * changes of g summed per day, campaign and channel (over reps), merged
+ * with the current rows, emptied buckets deleted, the others written.  No
+ * lists.  The %s are: the sums of g's additive columns; additive sums;
+ * additive columns (twice); the update of additive columns.
+ */
+#define ROLLUP_CAMPAIGN_DELTA_SQL \
+	"gc AS (SELECT g.day, g.campaign_id, g.channel, %s " \
+	"FROM g GROUP BY 1, 2, 3), " \
+	"mc AS (SELECT g.day, g.campaign_id, g.channel, %s " \
+	"FROM gc g LEFT JOIN leadflow.rollup_campaign_daily r " \
+	"ON r.day = g.day " \
+	"AND coalesce(r.campaign_id, 0) = coalesce(g.campaign_id, 0) " \
+	"AND r.campaign_id IS NOT DISTINCT FROM g.campaign_id " \
+	"AND r.channel IS NOT DISTINCT FROM g.channel), " \
+	"zc AS (DELETE FROM leadflow.rollup_campaign_daily r USING mc " \
+	"WHERE mc.leads = 0 AND r.day = mc.day " \
+	"AND coalesce(r.campaign_id, 0) = coalesce(mc.campaign_id, 0) " \
+	"AND r.campaign_id IS NOT DISTINCT FROM mc.campaign_id " \
+	"AND r.channel IS NOT DISTINCT FROM mc.channel), " \
+	"ic AS (INSERT INTO leadflow.rollup_campaign_daily " \
+	"(day, campaign_id, channel, %s) " \
+	"SELECT day, campaign_id, channel, %s FROM mc WHERE mc.leads <> 0 " \
+	"ON CONFLICT ON CONSTRAINT rollup_campaign_daily_bucket " \
+	"DO UPDATE SET %s)"
+
 /* Everything per day and rep from the leads, like ROLLUP_FULL_SQL. */
 #define ROLLUP_REP_FULL_SQL \
 	"INSERT INTO leadflow.rollup_rep_daily (day, rep_id, %s, %s) " \
@@ -272,6 +303,15 @@ static const RollupList rollup_lists[] = {
 	ROLLUP_AGGREGATES ", %s " \
 	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
 	"GROUP BY 1, 2"
+
+/* Everything per day, campaign and channel, without lists. */
+#define ROLLUP_CAMPAIGN_FULL_SQL \
+	"INSERT INTO leadflow.rollup_campaign_daily " \
+	"(day, campaign_id, channel, %s) " \
+	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
+	"x.channel, " ROLLUP_AGGREGATES " " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
+	"GROUP BY 1, 2, 3"
 
 /* Escalations per day fired, rep, step and action, from the ledger. */
 #define ROLLUP_ESCALATION_FULL_SQL \
@@ -482,10 +522,11 @@ leadflow_rollup_refresh(bool full, char **message)
 /*
  * rollup_full
  *		Drops the change log and every rollup row, then computes all
- *		buckets again (of rollup_daily and of rollup_rep_daily, both from
- *		the leads), all in one snapshot: a change committed after
- *		it stays in the log and is applied by the next refresh, one
- *		committed before it is in the leads and gone from the log.
+ *		buckets again (of rollup_daily, rollup_rep_daily and
+ *		rollup_campaign_daily, all from the leads), in one snapshot: a
+ *		change committed after it stays in the log and is applied by the
+ *		next refresh, one committed before it is in the leads and gone
+ *		from the log.
  *		Returns the number of rows written.
  */
 static int64
@@ -504,8 +545,8 @@ rollup_full(const char *zone)
 	rollup_exec("DELETE FROM leadflow.rollup_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(psprintf(ROLLUP_FULL_SQL, rollup_list("%s", ", "),
-						 rollup_lists_sql("@C", false),
-						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
+						rollup_lists_sql("@C", false),
+						rollup_lists_sql("array_agg(@V ORDER BY @V) "
 										  "FILTER (WHERE @W)", false)),
 				1, types, values, snapshot, SPI_OK_INSERT);
 	rows = SPI_processed;
@@ -518,9 +559,15 @@ rollup_full(const char *zone)
 	rollup_exec("DELETE FROM leadflow.rollup_rep_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(psprintf(ROLLUP_REP_FULL_SQL, rollup_list("%s", ", "),
-						 rollup_lists_sql("@C", true),
-						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
+						rollup_lists_sql("@C", true),
+						rollup_lists_sql("array_agg(@V ORDER BY @V) "
 										  "FILTER (WHERE @W)", true)),
+				1, types, values, snapshot, SPI_OK_INSERT);
+
+	/* The campaign rollup likewise, grouped by day, campaign, channel. */
+	rollup_exec("DELETE FROM leadflow.rollup_campaign_daily",
+				0, NULL, NULL, snapshot, SPI_OK_DELETE);
+	rollup_exec(psprintf(ROLLUP_CAMPAIGN_FULL_SQL, rollup_list("%s", ", ")),
 				1, types, values, snapshot, SPI_OK_INSERT);
 
 	/* The escalation rollup, from the ledger in the same snapshot. */
@@ -537,7 +584,8 @@ rollup_full(const char *zone)
 /*
  * rollup_incremental
  *		Applies the logged changes the statement's snapshot sees and
- *		removes them from the log, into both lead rollups in one statement.
+ *		removes them from the log, into the three lead rollups in one
+ *		statement.
  *		Returns the number of buckets of rollup_daily written (a bucket
  *		emptied by deletes is deleted instead and not counted).
  */
@@ -547,28 +595,36 @@ rollup_incremental(const char *zone)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	char	   *sql;
-
+	char	   *rep_ctes;
+	char	   *campaign_ctes;
 	int64		rows;
 
 	values[0] = CStringGetTextDatum(zone);
+	rep_ctes = psprintf(ROLLUP_REP_DELTA_SQL,
+						rollup_list("%s", ", "),
+						rollup_lists_sql(ROLLUP_LIST_NAMES, true),
+						rollup_lists_sql(ROLLUP_LIST_CHANGES, true),
+						rollup_list(ROLLUP_ADD, ", "),
+						rollup_lists_sql(ROLLUP_LIST_MERGE, true),
+						rollup_list("%s", ", "),
+						rollup_lists_sql("@C", true),
+						rollup_list("%s", ", "),
+						rollup_lists_sql("@C", true),
+						rollup_list(ROLLUP_SET, ", "),
+						rollup_lists_sql("@C = excluded.@C", true));
+	campaign_ctes = psprintf(ROLLUP_CAMPAIGN_DELTA_SQL,
+							rollup_list("sum(g.%1$s) AS %1$s", ", "),
+							rollup_list(ROLLUP_ADD, ", "),
+							rollup_list("%s", ", "),
+							rollup_list("%s", ", "),
+							rollup_list(ROLLUP_SET, ", "));
 	sql = psprintf(ROLLUP_DELTA_SQL,
 				   rollup_list("%s", ", "),
 				   rollup_lists_sql(ROLLUP_LIST_NAMES, false),
 				   rollup_lists_sql(ROLLUP_LIST_CHANGES, false),
 				   rollup_list(ROLLUP_ADD, ", "),
 				   rollup_lists_sql(ROLLUP_LIST_MERGE, false),
-				   psprintf(ROLLUP_REP_DELTA_SQL,
-							rollup_list("%s", ", "),
-							rollup_lists_sql(ROLLUP_LIST_NAMES, true),
-							rollup_lists_sql(ROLLUP_LIST_CHANGES, true),
-							rollup_list(ROLLUP_ADD, ", "),
-							rollup_lists_sql(ROLLUP_LIST_MERGE, true),
-							rollup_list("%s", ", "),
-							rollup_lists_sql("@C", true),
-							rollup_list("%s", ", "),
-							rollup_lists_sql("@C", true),
-							rollup_list(ROLLUP_SET, ", "),
-							rollup_lists_sql("@C = excluded.@C", true)),
+				   psprintf("%s, %s", rep_ctes, campaign_ctes),
 				   rollup_list("%s", ", "),
 				   rollup_lists_sql("@C", false),
 				   rollup_list("%s", ", "),

@@ -3,7 +3,9 @@
 -- responsiveness, the funnel, and the SLA breaches open now.
 --
 -- The period views read the rollups the worker keeps
--- (leadflow.rollup_daily by day of arrival, leadflow.rollup_rep_daily by
+-- (leadflow.rollup_daily by day of arrival for the funnel,
+-- leadflow.rollup_campaign_daily by day of arrival and campaign for the
+-- campaign view, leadflow.rollup_rep_daily by
 -- day of arrival and rep for the rep and team views,
 -- leadflow.rollup_escalation_daily by day fired), so they cost what the
 -- rollup rows of the period cost,
@@ -54,14 +56,13 @@ COMMENT ON VIEW leadflow.metric_time_zone IS
 COMMENT ON COLUMN leadflow.metric_time_zone.time_zone IS
 'IANA time zone name: leadflow.rollup_state.time_zone, the zone of the last full rebuild, or leadflow.rollup_time_zone before the first refresh.';
 
--- Every rollup row once per grain, with its period: leads by day of
--- arrival, escalations by day fired, spend by day spent.  Internal (not
--- granted to readers); the source column lets each view keep only the
--- branches it needs, and a filter on grain and period_start reaches each
--- branch's index.
+-- Every row of the lead rollup once per grain, with its period (the day
+-- of arrival, its ISO week, its month).  Internal (not granted to
+-- readers); a filter on grain and period_start reaches the rollup's
+-- index on day, week or month.
 CREATE VIEW leadflow.metric_input AS
 	SELECT
-		'day'::text AS grain, r.day AS period_start, 'lead'::text AS source,
+		'day'::text AS grain, r.day AS period_start,
 		r.campaign_id, r.rep_id, r.channel, r.leads::integer AS leads,
 		r.unique_leads::integer AS unique_leads,
 		r.responded::integer AS responded, r.reached::integer AS reached,
@@ -83,16 +84,13 @@ CREATE VIEW leadflow.metric_input AS
 		r.won_any::integer AS won_any, r.latencies_business_s,
 		r.latencies_wall_s, r.stage_new_attempting_s,
 		r.stage_attempting_reached_s, r.stage_reached_potential_s,
-		r.stage_potential_hot_s, r.stage_hot_won_s, 0 AS escalations,
-		0 AS escalations_reassigned, 0 AS escalations_warn,
-		0 AS escalations_remind_rep, 0 AS escalations_alert_manager,
-		0 AS escalations_reassign, 0.00::numeric AS spend
+		r.stage_potential_hot_s, r.stage_hot_won_s
 	FROM leadflow.rollup_daily r
 	UNION ALL
 	SELECT
 		'week'::text AS grain,
 		pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
-		'lead'::text AS source, r.campaign_id, r.rep_id, r.channel,
+		r.campaign_id, r.rep_id, r.channel,
 		r.leads::integer AS leads, r.unique_leads::integer AS unique_leads,
 		r.responded::integer AS responded, r.reached::integer AS reached,
 		r.potential::integer AS potential, r.hot::integer AS hot,
@@ -113,16 +111,13 @@ CREATE VIEW leadflow.metric_input AS
 		r.won_any::integer AS won_any, r.latencies_business_s,
 		r.latencies_wall_s, r.stage_new_attempting_s,
 		r.stage_attempting_reached_s, r.stage_reached_potential_s,
-		r.stage_potential_hot_s, r.stage_hot_won_s, 0 AS escalations,
-		0 AS escalations_reassigned, 0 AS escalations_warn,
-		0 AS escalations_remind_rep, 0 AS escalations_alert_manager,
-		0 AS escalations_reassign, 0.00::numeric AS spend
+		r.stage_potential_hot_s, r.stage_hot_won_s
 	FROM leadflow.rollup_daily r
 	UNION ALL
 	SELECT
 		'month'::text AS grain,
 		pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
-		'lead'::text AS source, r.campaign_id, r.rep_id, r.channel,
+		r.campaign_id, r.rep_id, r.channel,
 		r.leads::integer AS leads, r.unique_leads::integer AS unique_leads,
 		r.responded::integer AS responded, r.reached::integer AS reached,
 		r.potential::integer AS potential, r.hot::integer AS hot,
@@ -143,197 +138,66 @@ CREATE VIEW leadflow.metric_input AS
 		r.won_any::integer AS won_any, r.latencies_business_s,
 		r.latencies_wall_s, r.stage_new_attempting_s,
 		r.stage_attempting_reached_s, r.stage_reached_potential_s,
-		r.stage_potential_hot_s, r.stage_hot_won_s, 0 AS escalations,
-		0 AS escalations_reassigned, 0 AS escalations_warn,
-		0 AS escalations_remind_rep, 0 AS escalations_alert_manager,
-		0 AS escalations_reassign, 0.00::numeric AS spend
-	FROM leadflow.rollup_daily r
-	UNION ALL
-	SELECT
-		'day'::text AS grain, e.day AS period_start,
-		'escalation'::text AS source, NULL::integer AS campaign_id, e.rep_id,
-		NULL::text AS channel, 0 AS leads, 0 AS unique_leads, 0 AS responded,
-		0 AS reached, 0 AS potential, 0 AS hot, 0 AS won,
-		0 AS unique_wrong_target, 0 AS unique_invalid_contact, 0 AS score_sum,
-		0 AS scored, 0 AS latency_count,
-		0::double precision AS latency_business_s_sum,
-		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
-		0::double precision AS system_delay_s_sum,
-		0::double precision AS human_delay_s_sum, 0 AS sla_met,
-		0 AS sla_missed, 0 AS attempting, 0 AS reached_any,
-		0 AS attempts_before_reach_sum, 0 AS won_any,
-		NULL::double precision[] AS latencies_business_s,
-		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS stage_new_attempting_s,
-		NULL::double precision[] AS stage_attempting_reached_s,
-		NULL::double precision[] AS stage_reached_potential_s,
-		NULL::double precision[] AS stage_potential_hot_s,
-		NULL::double precision[] AS stage_hot_won_s,
-		e.fired::integer AS escalations,
-		e.reassigned::integer AS escalations_reassigned,
-		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
-			AS escalations_warn,
-		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
-			AS escalations_remind_rep,
-		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
-			AS escalations_alert_manager,
-		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
-			AS escalations_reassign,
+		r.stage_potential_hot_s, r.stage_hot_won_s
+	FROM leadflow.rollup_daily r;
+
+COMMENT ON VIEW leadflow.metric_input IS
+'Internal input of leadflow.funnel: every row of leadflow.rollup_daily once per grain (day, week, month) with its period_start.';
+
+-- The input of leadflow.campaign_quality: every row of the campaign
+-- rollup (one per day, campaign and channel, see 82_rollup.sql) and of
+-- the campaign spend, once per grain.  Internal, like metric_input.
+CREATE VIEW leadflow.metric_campaign_input AS
+	SELECT 'day'::text AS grain, r.day AS period_start,
+		r.campaign_id, r.channel, r.leads::integer AS leads,
+		r.unique_leads::integer AS unique_leads,
+		r.reached::integer AS reached, r.potential::integer AS potential,
+		r.hot::integer AS hot, r.won::integer AS won,
+		r.unique_wrong_target::integer AS unique_wrong_target,
+		r.unique_invalid_contact::integer AS unique_invalid_contact,
+		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
 		0.00::numeric AS spend
-	FROM leadflow.rollup_escalation_daily e
+	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
-	SELECT
-		'week'::text AS grain,
-		pg_catalog.date_trunc('week', e.day::timestamp)::date AS period_start,
-		'escalation'::text AS source, NULL::integer AS campaign_id, e.rep_id,
-		NULL::text AS channel, 0 AS leads, 0 AS unique_leads, 0 AS responded,
-		0 AS reached, 0 AS potential, 0 AS hot, 0 AS won,
-		0 AS unique_wrong_target, 0 AS unique_invalid_contact, 0 AS score_sum,
-		0 AS scored, 0 AS latency_count,
-		0::double precision AS latency_business_s_sum,
-		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
-		0::double precision AS system_delay_s_sum,
-		0::double precision AS human_delay_s_sum, 0 AS sla_met,
-		0 AS sla_missed, 0 AS attempting, 0 AS reached_any,
-		0 AS attempts_before_reach_sum, 0 AS won_any,
-		NULL::double precision[] AS latencies_business_s,
-		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS stage_new_attempting_s,
-		NULL::double precision[] AS stage_attempting_reached_s,
-		NULL::double precision[] AS stage_reached_potential_s,
-		NULL::double precision[] AS stage_potential_hot_s,
-		NULL::double precision[] AS stage_hot_won_s,
-		e.fired::integer AS escalations,
-		e.reassigned::integer AS escalations_reassigned,
-		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
-			AS escalations_warn,
-		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
-			AS escalations_remind_rep,
-		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
-			AS escalations_alert_manager,
-		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
-			AS escalations_reassign,
+	SELECT 'week'::text AS grain, pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
+		r.campaign_id, r.channel, r.leads::integer AS leads,
+		r.unique_leads::integer AS unique_leads,
+		r.reached::integer AS reached, r.potential::integer AS potential,
+		r.hot::integer AS hot, r.won::integer AS won,
+		r.unique_wrong_target::integer AS unique_wrong_target,
+		r.unique_invalid_contact::integer AS unique_invalid_contact,
+		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
 		0.00::numeric AS spend
-	FROM leadflow.rollup_escalation_daily e
+	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
-	SELECT
-		'month'::text AS grain,
-		pg_catalog.date_trunc('month', e.day::timestamp)::date AS period_start,
-		'escalation'::text AS source, NULL::integer AS campaign_id, e.rep_id,
-		NULL::text AS channel, 0 AS leads, 0 AS unique_leads, 0 AS responded,
-		0 AS reached, 0 AS potential, 0 AS hot, 0 AS won,
-		0 AS unique_wrong_target, 0 AS unique_invalid_contact, 0 AS score_sum,
-		0 AS scored, 0 AS latency_count,
-		0::double precision AS latency_business_s_sum,
-		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
-		0::double precision AS system_delay_s_sum,
-		0::double precision AS human_delay_s_sum, 0 AS sla_met,
-		0 AS sla_missed, 0 AS attempting, 0 AS reached_any,
-		0 AS attempts_before_reach_sum, 0 AS won_any,
-		NULL::double precision[] AS latencies_business_s,
-		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS stage_new_attempting_s,
-		NULL::double precision[] AS stage_attempting_reached_s,
-		NULL::double precision[] AS stage_reached_potential_s,
-		NULL::double precision[] AS stage_potential_hot_s,
-		NULL::double precision[] AS stage_hot_won_s,
-		e.fired::integer AS escalations,
-		e.reassigned::integer AS escalations_reassigned,
-		CASE e.action WHEN 'warn' THEN e.fired::integer ELSE 0 END
-			AS escalations_warn,
-		CASE e.action WHEN 'remind_rep' THEN e.fired::integer ELSE 0 END
-			AS escalations_remind_rep,
-		CASE e.action WHEN 'alert_manager' THEN e.fired::integer ELSE 0 END
-			AS escalations_alert_manager,
-		CASE e.action WHEN 'reassign' THEN e.fired::integer ELSE 0 END
-			AS escalations_reassign,
+	SELECT 'month'::text AS grain, pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
+		r.campaign_id, r.channel, r.leads::integer AS leads,
+		r.unique_leads::integer AS unique_leads,
+		r.reached::integer AS reached, r.potential::integer AS potential,
+		r.hot::integer AS hot, r.won::integer AS won,
+		r.unique_wrong_target::integer AS unique_wrong_target,
+		r.unique_invalid_contact::integer AS unique_invalid_contact,
+		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
 		0.00::numeric AS spend
-	FROM leadflow.rollup_escalation_daily e
+	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
-	SELECT
-		'day'::text AS grain, s.spent_on AS period_start,
-		'spend'::text AS source, s.campaign_id, NULL::integer AS rep_id,
-		c.channel, 0 AS leads, 0 AS unique_leads, 0 AS responded,
-		0 AS reached, 0 AS potential, 0 AS hot, 0 AS won,
-		0 AS unique_wrong_target, 0 AS unique_invalid_contact, 0 AS score_sum,
-		0 AS scored, 0 AS latency_count,
-		0::double precision AS latency_business_s_sum,
-		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
-		0::double precision AS system_delay_s_sum,
-		0::double precision AS human_delay_s_sum, 0 AS sla_met,
-		0 AS sla_missed, 0 AS attempting, 0 AS reached_any,
-		0 AS attempts_before_reach_sum, 0 AS won_any,
-		NULL::double precision[] AS latencies_business_s,
-		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS stage_new_attempting_s,
-		NULL::double precision[] AS stage_attempting_reached_s,
-		NULL::double precision[] AS stage_reached_potential_s,
-		NULL::double precision[] AS stage_potential_hot_s,
-		NULL::double precision[] AS stage_hot_won_s, 0 AS escalations,
-		0 AS escalations_reassigned, 0 AS escalations_warn,
-		0 AS escalations_remind_rep, 0 AS escalations_alert_manager,
-		0 AS escalations_reassign, s.amount::numeric AS spend
+	SELECT 'day', s.spent_on, s.campaign_id, c.channel,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.amount::numeric
 	FROM leadflow.campaign_spend s
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id
 	UNION ALL
-	SELECT
-		'week'::text AS grain,
-		pg_catalog.date_trunc('week', s.spent_on::timestamp)::date
-			AS period_start,
-		'spend'::text AS source, s.campaign_id, NULL::integer AS rep_id,
-		c.channel, 0 AS leads, 0 AS unique_leads, 0 AS responded,
-		0 AS reached, 0 AS potential, 0 AS hot, 0 AS won,
-		0 AS unique_wrong_target, 0 AS unique_invalid_contact, 0 AS score_sum,
-		0 AS scored, 0 AS latency_count,
-		0::double precision AS latency_business_s_sum,
-		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
-		0::double precision AS system_delay_s_sum,
-		0::double precision AS human_delay_s_sum, 0 AS sla_met,
-		0 AS sla_missed, 0 AS attempting, 0 AS reached_any,
-		0 AS attempts_before_reach_sum, 0 AS won_any,
-		NULL::double precision[] AS latencies_business_s,
-		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS stage_new_attempting_s,
-		NULL::double precision[] AS stage_attempting_reached_s,
-		NULL::double precision[] AS stage_reached_potential_s,
-		NULL::double precision[] AS stage_potential_hot_s,
-		NULL::double precision[] AS stage_hot_won_s, 0 AS escalations,
-		0 AS escalations_reassigned, 0 AS escalations_warn,
-		0 AS escalations_remind_rep, 0 AS escalations_alert_manager,
-		0 AS escalations_reassign, s.amount::numeric AS spend
+	SELECT 'week', pg_catalog.date_trunc('week', s.spent_on::timestamp)::date, s.campaign_id, c.channel,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.amount::numeric
 	FROM leadflow.campaign_spend s
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id
 	UNION ALL
-	SELECT
-		'month'::text AS grain,
-		pg_catalog.date_trunc('month', s.spent_on::timestamp)::date
-			AS period_start,
-		'spend'::text AS source, s.campaign_id, NULL::integer AS rep_id,
-		c.channel, 0 AS leads, 0 AS unique_leads, 0 AS responded,
-		0 AS reached, 0 AS potential, 0 AS hot, 0 AS won,
-		0 AS unique_wrong_target, 0 AS unique_invalid_contact, 0 AS score_sum,
-		0 AS scored, 0 AS latency_count,
-		0::double precision AS latency_business_s_sum,
-		0::double precision AS latency_wall_s_sum, 0 AS delay_count,
-		0::double precision AS system_delay_s_sum,
-		0::double precision AS human_delay_s_sum, 0 AS sla_met,
-		0 AS sla_missed, 0 AS attempting, 0 AS reached_any,
-		0 AS attempts_before_reach_sum, 0 AS won_any,
-		NULL::double precision[] AS latencies_business_s,
-		NULL::double precision[] AS latencies_wall_s,
-		NULL::double precision[] AS stage_new_attempting_s,
-		NULL::double precision[] AS stage_attempting_reached_s,
-		NULL::double precision[] AS stage_reached_potential_s,
-		NULL::double precision[] AS stage_potential_hot_s,
-		NULL::double precision[] AS stage_hot_won_s, 0 AS escalations,
-		0 AS escalations_reassigned, 0 AS escalations_warn,
-		0 AS escalations_remind_rep, 0 AS escalations_alert_manager,
-		0 AS escalations_reassign, s.amount::numeric AS spend
+	SELECT 'month', pg_catalog.date_trunc('month', s.spent_on::timestamp)::date, s.campaign_id, c.channel,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.amount::numeric
 	FROM leadflow.campaign_spend s
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id;
 
-COMMENT ON VIEW leadflow.metric_input IS
-'Internal input of the metric views: every row of leadflow.rollup_daily (source lead), leadflow.rollup_escalation_daily (source escalation) and leadflow.campaign_spend (source spend) once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
+COMMENT ON VIEW leadflow.metric_campaign_input IS
+'Internal input of leadflow.campaign_quality: every row of leadflow.rollup_campaign_daily (spend 0) and of leadflow.campaign_spend (counts 0, the campaign''s channel) once per grain (day, week, month) with its period_start.';
 
 -- The input of the rep and team views: the rep rollup and the escalation
 -- rollup, every row once per grain.  The rep rollup is already summed per
@@ -481,36 +345,39 @@ SELECT m.grain, m.period_start,
 	m.period_start::timestamp AT TIME ZONE (SELECT z.time_zone
 		FROM leadflow.metric_time_zone z) AS period_starts_at,
 	(SELECT z.time_zone FROM leadflow.metric_time_zone z) AS time_zone,
-	m.campaign_id, c.name AS campaign_name, m.channel,
-	sum(m.leads)::bigint AS leads,
-	sum(m.unique_leads)::bigint AS unique_leads,
-	sum(m.reached)::bigint AS reached,
-	sum(m.reached)::float8 / nullif(sum(m.unique_leads), 0) AS reached_share,
-	sum(m.unique_wrong_target)::bigint AS wrong_target,
-	sum(m.unique_wrong_target)::float8 / nullif(sum(m.unique_leads), 0)
-		AS wrong_target_share,
-	sum(m.unique_invalid_contact)::bigint AS invalid_contact,
-	sum(m.unique_invalid_contact)::float8 / nullif(sum(m.unique_leads), 0)
+	m.campaign_id, c.name AS campaign_name, m.channel, m.leads,
+	m.unique_leads, m.reached,
+	m.reached::float8 / nullif(m.unique_leads, 0) AS reached_share,
+	m.wrong_target,
+	m.wrong_target::float8 / nullif(m.unique_leads, 0) AS wrong_target_share,
+	m.invalid_contact,
+	m.invalid_contact::float8 / nullif(m.unique_leads, 0)
 		AS invalid_contact_share,
-	sum(m.potential)::bigint AS potential,
-	sum(m.potential)::float8 / nullif(sum(m.unique_leads), 0)
-		AS potential_share,
-	sum(m.hot)::bigint AS hot,
-	sum(m.hot)::float8 / nullif(sum(m.unique_leads), 0) AS hot_share,
-	sum(m.won)::bigint AS won,
-	sum(m.won)::float8 / nullif(sum(m.unique_leads), 0) AS won_share,
-	sum(m.spend) AS spend,
-	round(sum(m.spend) / nullif(sum(m.leads), 0), 2) AS cost_per_lead,
-	round(sum(m.spend) / nullif(sum(m.potential), 0), 2)
-		AS cost_per_potential,
-	round(sum(m.spend) / nullif(sum(m.won), 0), 2) AS cost_per_won,
-	sum(m.score_sum)::bigint AS score_sum,
-	sum(m.scored)::bigint AS scored,
-	sum(m.score_sum)::float8 / nullif(sum(m.scored), 0) AS mean_score
-FROM leadflow.metric_input m
-LEFT JOIN leadflow.campaign c ON c.campaign_id = m.campaign_id
-WHERE m.source IN ('lead', 'spend')
-GROUP BY m.grain, m.period_start, m.campaign_id, c.name, m.channel;
+	m.potential,
+	m.potential::float8 / nullif(m.unique_leads, 0) AS potential_share,
+	m.hot, m.hot::float8 / nullif(m.unique_leads, 0) AS hot_share,
+	m.won, m.won::float8 / nullif(m.unique_leads, 0) AS won_share,
+	m.spend, round(m.spend / nullif(m.leads, 0), 2) AS cost_per_lead,
+	round(m.spend / nullif(m.potential, 0), 2) AS cost_per_potential,
+	round(m.spend / nullif(m.won, 0), 2) AS cost_per_won,
+	m.score_sum, m.scored,
+	m.score_sum::float8 / nullif(m.scored, 0) AS mean_score
+FROM (
+	-- Grouped by keys without the campaign's name, which is joined
+	-- afterwards: fewer and cheaper keys to group by.
+	SELECT i.grain, i.period_start, i.campaign_id, i.channel,
+		sum(i.leads)::bigint AS leads,
+		sum(i.unique_leads)::bigint AS unique_leads,
+		sum(i.reached)::bigint AS reached,
+		sum(i.unique_wrong_target)::bigint AS wrong_target,
+		sum(i.unique_invalid_contact)::bigint AS invalid_contact,
+		sum(i.potential)::bigint AS potential,
+		sum(i.hot)::bigint AS hot, sum(i.won)::bigint AS won,
+		sum(i.spend) AS spend, sum(i.score_sum)::bigint AS score_sum,
+		sum(i.scored)::bigint AS scored
+	FROM leadflow.metric_campaign_input i
+	GROUP BY i.grain, i.period_start, i.campaign_id, i.channel) m
+LEFT JOIN leadflow.campaign c ON c.campaign_id = m.campaign_id;
 
 CREATE VIEW leadflow.rep_responsiveness AS
 SELECT a.grain, a.period_start,
@@ -733,7 +600,6 @@ SELECT m.grain, m.period_start,
 	(leadflow.merged_percentiles(m.stage_hot_won_s, '{0.5}'))[1]
 		AS hot_to_won_median_s
 FROM leadflow.metric_input m
-WHERE m.source = 'lead'
 GROUP BY m.grain, m.period_start, m.channel;
 
 COMMENT ON VIEW leadflow.campaign_quality IS

@@ -208,6 +208,49 @@ SELECT count(*) AS rep_differences FROM (
 	(SELECT * FROM rep_rollup_reference
 	 EXCEPT ALL SELECT * FROM leadflow.rollup_rep_daily)) d;
 
+-- The campaign rollup equals the lead rollup (checked against the leads
+-- above) summed per day, campaign and channel over reps.
+CREATE VIEW campaign_rollup_reference AS
+SELECT r.day, r.campaign_id, r.channel,
+	sum(r.leads) AS leads, sum(r.unique_leads) AS unique_leads,
+	sum(r.responded) AS responded, sum(r.reached) AS reached,
+	sum(r.potential) AS potential, sum(r.hot) AS hot, sum(r.won) AS won,
+	sum(r.lost) AS lost, sum(r.disqualified) AS disqualified,
+	sum(r.closed_wrong_target) AS closed_wrong_target,
+	sum(r.closed_invalid_contact) AS closed_invalid_contact,
+	sum(r.closed_duplicate) AS closed_duplicate,
+	sum(r.closed_no_need) AS closed_no_need,
+	sum(r.closed_spam) AS closed_spam,
+	sum(r.closed_lost_to_competitor) AS closed_lost_to_competitor,
+	sum(r.closed_price) AS closed_price,
+	sum(r.closed_timing) AS closed_timing,
+	sum(r.closed_unresponsive) AS closed_unresponsive,
+	sum(r.closed_unknown) AS closed_unknown,
+	sum(r.sla_governed) AS sla_governed, sum(r.sla_met) AS sla_met,
+	sum(r.sla_missed) AS sla_missed, sum(r.latency_count) AS latency_count,
+	sum(r.latency_business_s_sum) AS latency_business_s_sum,
+	sum(r.latency_wall_s_sum) AS latency_wall_s_sum,
+	sum(r.attempts_before_reach_sum) AS attempts_before_reach_sum,
+	sum(r.outbound_touches_sum) AS outbound_touches_sum,
+	sum(r.score_sum) AS score_sum, sum(r.scored) AS scored,
+	sum(r.attempting) AS attempting, sum(r.reached_any) AS reached_any,
+	sum(r.won_any) AS won_any,
+	sum(r.unique_wrong_target) AS unique_wrong_target,
+	sum(r.unique_invalid_contact) AS unique_invalid_contact,
+	sum(r.delay_count) AS delay_count,
+	sum(r.system_delay_s_sum) AS system_delay_s_sum,
+	sum(r.human_delay_s_sum) AS human_delay_s_sum
+FROM leadflow.rollup_daily r
+GROUP BY r.day, r.campaign_id, r.channel;
+
+CREATE VIEW campaign_rollup_differences AS
+SELECT count(*) AS campaign_differences FROM (
+	(SELECT * FROM leadflow.rollup_campaign_daily
+	 EXCEPT ALL SELECT * FROM campaign_rollup_reference)
+	UNION ALL
+	(SELECT * FROM campaign_rollup_reference
+	 EXCEPT ALL SELECT * FROM leadflow.rollup_campaign_daily)) d;
+
 -- One bucket worked out by hand: on 2024-03-01, campaign 701, rep 701,
 -- channel web, three leads: one answered by an outbound call and reached
 -- by a second one, one won, one lost on price.
@@ -236,6 +279,12 @@ SELECT day, rep_id, leads, responded, reached_any, won_any,
 	outbound_touches_sum, attempts_before_reach_sum
 FROM leadflow.rollup_rep_daily WHERE rep_id = 701;
 SELECT * FROM rep_rollup_differences;
+SELECT * FROM campaign_rollup_differences;
+-- And campaign 701's day is one campaign row: three leads, one won, one
+-- lost on price, the first one reached.
+SELECT day, campaign_id, channel, leads, unique_leads, reached, won, lost,
+	closed_price, outbound_touches_sum
+FROM leadflow.rollup_campaign_daily WHERE campaign_id = 701;
 
 -- Nothing changed: nothing to recompute.
 SELECT leadflow.refresh_metrics() AS buckets;
@@ -271,6 +320,7 @@ SELECT leadflow.run_escalations() > 0 AS reassigned;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rollup_differences, escalation_differences;
 SELECT * FROM rep_rollup_differences;
+SELECT * FROM campaign_rollup_differences;
 -- The steps above fired today, when none of these leads arrived.  Steps
 -- written into the ledger on the leads' own days reach the rep rows of
 -- those days; a step on 2024-03-20, when no lead arrived, reaches the rep
@@ -289,10 +339,12 @@ VALUES (1005, 10, 'warn', '2024-03-20 10:00+00', '2024-03-20 10:00+00', 702);
 SELECT leadflow.refresh_metrics() >= 0 AS refreshed;
 SELECT * FROM rollup_differences, escalation_differences;
 SELECT * FROM rep_rollup_differences;
+SELECT * FROM campaign_rollup_differences;
 INSERT INTO leadflow.lead (lead_id, received_at, channel, rep_id)
 VALUES (1401, '2024-03-20 11:00+00', 'web', 702);
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rep_rollup_differences;
+SELECT * FROM campaign_rollup_differences;
 SELECT leads, escalations, escalations_warn FROM leadflow.rollup_rep_daily
 WHERE day = '2024-03-20' AND rep_id = 702;
 -- The comparison covers escalations: rep rows hold them.
@@ -324,11 +376,14 @@ SELECT differences > 0 AS stale FROM rollup_differences;
 SELECT leadflow.refresh_metrics() > 0 AS refreshed;
 SELECT * FROM rollup_differences, escalation_differences;
 SELECT * FROM rep_rollup_differences;
+SELECT * FROM campaign_rollup_differences;
 SELECT count(*) AS changes_left FROM leadflow.rollup_delta;
 
 -- A full rebuild gives the same rows.
 CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;
 CREATE TEMP TABLE incremental_rep AS SELECT * FROM leadflow.rollup_rep_daily;
+CREATE TEMP TABLE incremental_campaign AS
+	SELECT * FROM leadflow.rollup_campaign_daily;
 SELECT leadflow.refresh_metrics(full => true) =
 	(SELECT count(*) FROM incremental) AS rows_rebuilt;
 SELECT count(*) AS differences FROM (
@@ -343,6 +398,14 @@ SELECT count(*) AS rep_differences FROM (
 	(SELECT * FROM incremental_rep
 	 EXCEPT ALL SELECT * FROM leadflow.rollup_rep_daily)
 ) d;
+SELECT count(*) AS campaign_differences FROM (
+	(SELECT * FROM leadflow.rollup_campaign_daily
+	 EXCEPT ALL SELECT * FROM incremental_campaign)
+	UNION ALL
+	(SELECT * FROM incremental_campaign
+	 EXCEPT ALL SELECT * FROM leadflow.rollup_campaign_daily)
+) d;
+SELECT count(*) > 0 AS campaign_rows FROM incremental_campaign;
 
 -- Every refresh is a manual run in leadflow.job_run.
 SELECT job, status, manual, message FROM leadflow.job_run
@@ -351,6 +414,7 @@ WHERE job = 'rollup' ORDER BY run_id;
 DELETE FROM leadflow.touch WHERE lead_id >= 701;
 DELETE FROM leadflow.lead WHERE lead_id >= 701;
 DROP VIEW rep_rollup_differences, rep_rollup_reference;
+DROP VIEW campaign_rollup_differences, campaign_rollup_reference;
 DROP VIEW rollup_differences, rollup_reference, escalation_differences;
 
 -- TRUNCATE of the leads empties the ledger and the queue, and the next
@@ -365,6 +429,7 @@ SELECT (SELECT count(*) FROM leadflow.escalation) AS steps,
 SELECT leadflow.refresh_metrics() AS rows_written;
 SELECT count(*) AS rollup_rows FROM leadflow.rollup_daily;
 SELECT count(*) AS rep_rollup_rows FROM leadflow.rollup_rep_daily;
+SELECT count(*) AS campaign_rollup_rows FROM leadflow.rollup_campaign_daily;
 
 -- Escalations are counted by the day they fired, live from the ledger.
 INSERT INTO leadflow.escalation (lead_id, step, action, due_at, fired_at,

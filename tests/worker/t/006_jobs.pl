@@ -179,23 +179,47 @@ SELECT count(*) FROM (
 		won_any, delay_count, human_delay_s_sum, latencies_wall_s
 	 FROM leadflow.rollup_rep_daily)) d
 EOS
+# The campaign rollup (day, campaign and channel) likewise.
+my $campaign_reference = <<'EOS';
+SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, channel,
+	count(*) AS leads, count(*) FILTER (WHERE duplicate_of IS NULL) AS uniq,
+	count(first_response_at) AS responded,
+	sum(outbound_touches) AS outbound, count(reached_at) AS reached_any,
+	count(*) FILTER (WHERE stage = 'won') AS won_any,
+	coalesce(sum(score), 0) AS score_sum, count(score) AS scored
+FROM leadflow.lead l GROUP BY 1, 2, 3
+EOS
+my $campaign_compare = <<'EOS';
+SELECT count(*) FROM (
+	(SELECT day, campaign_id, channel, leads, unique_leads, responded,
+		outbound_touches_sum, reached_any, won_any, score_sum, scored
+	 FROM leadflow.rollup_campaign_daily EXCEPT ALL (%s))
+	UNION ALL
+	((%s) EXCEPT ALL
+	 SELECT day, campaign_id, channel, leads, unique_leads, responded,
+		outbound_touches_sum, reached_any, won_any, score_sum, scored
+	 FROM leadflow.rollup_campaign_daily)) d
+EOS
 # rollups_differ(ZONE): how many rows of the rollups (by day, campaign,
-# rep and channel, and by day and rep) differ from a full recomputation
-# in ZONE, read in one snapshot in which the rollups are cut
-# in ZONE and no logged change waits, so that the escalation job writing
-# to leads meanwhile cannot make a difference appear.  Waits for such a
-# snapshot; on a difference, shows the refreshes of the last minute.
+# rep and channel, by day and rep, and by day, campaign and channel)
+# differ from a full recomputation in ZONE, read in one snapshot in which
+# the rollups are cut in ZONE and no logged change waits, so that the
+# escalation job writing to leads meanwhile cannot make a difference
+# appear.  Waits for such a snapshot; on a difference, shows the
+# refreshes of the last minute.
 sub rollups_differ
 {
 	my ($zone) = @_;
 	my $full = sprintf($reference, $zone);
 	my $rep_full = sprintf($rep_reference, $zone);
+	my $campaign_full = sprintf($campaign_reference, $zone);
 	my $sql = sprintf(<<'EOS', $zone, sprintf($compare, $full, $full),
 SELECT CASE WHEN EXISTS (SELECT FROM leadflow.rollup_delta)
 	OR (SELECT time_zone FROM leadflow.rollup_state) IS DISTINCT FROM '%s'
-	THEN 'pending' ELSE ((%s) + (%s))::text END
+	THEN 'pending' ELSE ((%s) + (%s) + (%s))::text END
 EOS
-		sprintf($rep_compare, $rep_full, $rep_full));
+		sprintf($rep_compare, $rep_full, $rep_full),
+		sprintf($campaign_compare, $campaign_full, $campaign_full));
 	my $result = 'pending';
 	foreach (1 .. 600)
 	{
