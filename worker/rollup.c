@@ -81,6 +81,15 @@ static const char *const rollup_additive[] = {
 
 #define ROLLUP_NADDITIVE lengthof(rollup_additive)
 
+/*
+ * The additive figures rollup_campaign_daily keeps: those campaign_quality
+ * shows.  Fewer columns make each campaign bucket cheaper to refresh.
+ */
+static const char *const rollup_campaign_additive[] = {
+	"leads", "unique_leads", "reached", "potential", "hot", "won",
+	"unique_wrong_target", "unique_invalid_contact", "score_sum", "scored"
+};
+
 /* What one lead contributes, as columns of rows x with weight x.w. */
 #define ROLLUP_COUNT(cond) \
 	"coalesce(sum(x.w) FILTER (WHERE " cond "), 0)"
@@ -273,8 +282,9 @@ static const RollupList rollup_lists[] = {
  * The same changes applied to rollup_campaign_daily, as further CTEs: the
  * changes of g summed per day, campaign and channel (over reps), merged
  * with the current rows, emptied buckets deleted, the others written.  No
- * lists.  The %s are: the sums of g's additive columns; additive sums;
- * additive columns (twice); the update of additive columns.
+ * lists, and only the campaign columns (rollup_campaign_additive).  The
+ * %s are: the sums of g's columns; the columns plus their changes; the
+ * columns (twice); their update.
  */
 #define ROLLUP_CAMPAIGN_DELTA_SQL \
 	"gc AS (SELECT g.day, g.campaign_id, g.channel, %s " \
@@ -304,14 +314,20 @@ static const RollupList rollup_lists[] = {
 	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
 	"GROUP BY 1, 2"
 
-/* Everything per day, campaign and channel, without lists. */
+/*
+ * The campaign columns per day, campaign and channel from the leads: the
+ * additive aggregates named (the first %s, all additive columns) and the
+ * campaign's picked from them (the second and third, the campaign
+ * columns); the planner computes only those picked.
+ */
 #define ROLLUP_CAMPAIGN_FULL_SQL \
 	"INSERT INTO leadflow.rollup_campaign_daily " \
-	"(day, campaign_id, channel, %s) " \
+	"(day, campaign_id, channel, %2$s) " \
+	"SELECT day, campaign_id, channel, %3$s FROM (" \
 	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
 	"x.channel, " ROLLUP_AGGREGATES " " \
 	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
-	"GROUP BY 1, 2, 3"
+	"GROUP BY 1, 2, 3) f(day, campaign_id, channel, %1$s)"
 
 /* Escalations per day fired, rep, step and action, from the ledger. */
 #define ROLLUP_ESCALATION_FULL_SQL \
@@ -357,6 +373,9 @@ static const RollupList rollup_lists[] = {
 static int64 rollup_full(const char *zone);
 static int64 rollup_incremental(const char *zone);
 static char *rollup_list(const char *format, const char *separator);
+static char *rollup_campaign_list(const char *format, const char *separator);
+static char *rollup_columns(const char *const *columns, int n,
+							const char *format, const char *separator);
 static char *rollup_lists_sql(const char *format, bool per_rep);
 static void rollup_exec(const char *sql, int nargs, Oid *types,
 						Datum *values, Snapshot snapshot, int expect);
@@ -386,24 +405,42 @@ rollup_exec(const char *sql, int nargs, Oid *types, Datum *values,
 }
 
 /*
- * rollup_list
- *		The additive columns joined by separator, each written through
- *		format, in which every %1$s stands for the column's name.
+ * rollup_columns
+ *		The n columns joined by separator, each written through format, in
+ *		which every %1$s stands for the column's name.
  */
 static char *
-rollup_list(const char *format, const char *separator)
+rollup_columns(const char *const *columns, int n, const char *format,
+			   const char *separator)
 {
 	StringInfoData buf;
 	int			i;
 
 	initStringInfo(&buf);
-	for (i = 0; i < ROLLUP_NADDITIVE; i++)
+	for (i = 0; i < n; i++)
 	{
 		if (i > 0)
 			appendStringInfoString(&buf, separator);
-		appendStringInfo(&buf, format, rollup_additive[i]);
+		appendStringInfo(&buf, format, columns[i]);
 	}
 	return buf.data;
+}
+
+/* rollup_columns over all the additive columns. */
+static char *
+rollup_list(const char *format, const char *separator)
+{
+	return rollup_columns(rollup_additive, ROLLUP_NADDITIVE, format,
+						  separator);
+}
+
+/* rollup_columns over the columns of rollup_campaign_daily. */
+static char *
+rollup_campaign_list(const char *format, const char *separator)
+{
+	return rollup_columns(rollup_campaign_additive,
+						  lengthof(rollup_campaign_additive), format,
+						  separator);
 }
 
 /*
@@ -567,7 +604,9 @@ rollup_full(const char *zone)
 	/* The campaign rollup likewise, grouped by day, campaign, channel. */
 	rollup_exec("DELETE FROM leadflow.rollup_campaign_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
-	rollup_exec(psprintf(ROLLUP_CAMPAIGN_FULL_SQL, rollup_list("%s", ", ")),
+	rollup_exec(psprintf(ROLLUP_CAMPAIGN_FULL_SQL, rollup_list("%s", ", "),
+						 rollup_campaign_list("%s", ", "),
+						 rollup_campaign_list("%s", ", ")),
 				1, types, values, snapshot, SPI_OK_INSERT);
 
 	/* The escalation rollup, from the ledger in the same snapshot. */
@@ -613,11 +652,12 @@ rollup_incremental(const char *zone)
 						rollup_list(ROLLUP_SET, ", "),
 						rollup_lists_sql("@C = excluded.@C", true));
 	campaign_ctes = psprintf(ROLLUP_CAMPAIGN_DELTA_SQL,
-							rollup_list("sum(g.%1$s) AS %1$s", ", "),
-							rollup_list(ROLLUP_ADD, ", "),
-							rollup_list("%s", ", "),
-							rollup_list("%s", ", "),
-							rollup_list(ROLLUP_SET, ", "));
+							 rollup_campaign_list("sum(g.%1$s) AS %1$s",
+												  ", "),
+							 rollup_campaign_list(ROLLUP_ADD, ", "),
+							 rollup_campaign_list("%s", ", "),
+							 rollup_campaign_list("%s", ", "),
+							 rollup_campaign_list(ROLLUP_SET, ", "));
 	sql = psprintf(ROLLUP_DELTA_SQL,
 				   rollup_list("%s", ", "),
 				   rollup_lists_sql(ROLLUP_LIST_NAMES, false),

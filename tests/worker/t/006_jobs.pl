@@ -183,21 +183,20 @@ EOS
 my $campaign_reference = <<'EOS';
 SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, channel,
 	count(*) AS leads, count(*) FILTER (WHERE duplicate_of IS NULL) AS uniq,
-	count(first_response_at) AS responded,
-	sum(outbound_touches) AS outbound, count(reached_at) AS reached_any,
-	count(*) FILTER (WHERE stage = 'won') AS won_any,
+	count(reached_at) FILTER (WHERE duplicate_of IS NULL) AS reached,
+	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won,
 	coalesce(sum(score), 0) AS score_sum, count(score) AS scored
 FROM leadflow.lead l GROUP BY 1, 2, 3
 EOS
 my $campaign_compare = <<'EOS';
 SELECT count(*) FROM (
-	(SELECT day, campaign_id, channel, leads, unique_leads, responded,
-		outbound_touches_sum, reached_any, won_any, score_sum, scored
+	(SELECT day, campaign_id, channel, leads, unique_leads, reached, won,
+		score_sum, scored
 	 FROM leadflow.rollup_campaign_daily EXCEPT ALL (%s))
 	UNION ALL
 	((%s) EXCEPT ALL
-	 SELECT day, campaign_id, channel, leads, unique_leads, responded,
-		outbound_touches_sum, reached_any, won_any, score_sum, scored
+	 SELECT day, campaign_id, channel, leads, unique_leads, reached, won,
+		score_sum, scored
 	 FROM leadflow.rollup_campaign_daily)) d
 EOS
 # rollups_differ(ZONE): how many rows of the rollups (by day, campaign,
