@@ -279,17 +279,29 @@ static const RollupList rollup_lists[] = {
 	"DO UPDATE SET %s, %s)"
 
 /*
+ * The campaign columns summed per day, campaign and channel from lead rows
+ * with weights w: all additive aggregates named (%1$s, all additive
+ * columns) and the campaign's picked from them (%2$s, the campaign
+ * columns); the planner computes only those picked.
+ */
+#define ROLLUP_CAMPAIGN_SUMS(weighted_rows) \
+	"SELECT day, campaign_id, channel, %2$s FROM (" \
+	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
+	"x.channel, " ROLLUP_AGGREGATES " " \
+	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", " weighted_rows ") x " \
+	"GROUP BY 1, 2, 3) f(day, campaign_id, channel, %1$s)"
+
+/*
  * The same changes applied to rollup_campaign_daily, as further CTEs: the
- * changes of g summed per day, campaign and channel (over reps), merged
- * with the current rows, emptied buckets deleted, the others written.  No
- * lists, and only the campaign columns (rollup_campaign_additive).  The
- * %s are: the sums of g's columns; the columns plus their changes; the
- * columns (twice); their update.
+ * logged rows summed per day, campaign and channel, merged with the
+ * current rows, emptied buckets deleted, the others written.  No lists,
+ * and only the campaign columns (rollup_campaign_additive).  Besides
+ * %1$s and %2$s as above: %3$s the columns plus their changes, %4$s
+ * their update.
  */
 #define ROLLUP_CAMPAIGN_DELTA_SQL \
-	"gc AS (SELECT g.day, g.campaign_id, g.channel, %s " \
-	"FROM g GROUP BY 1, 2, 3), " \
-	"mc AS (SELECT g.day, g.campaign_id, g.channel, %s " \
+	"gc AS (" ROLLUP_CAMPAIGN_SUMS("sign AS w FROM d") "), " \
+	"mc AS (SELECT g.day, g.campaign_id, g.channel, %3$s " \
 	"FROM gc g LEFT JOIN leadflow.rollup_campaign_daily r " \
 	"ON r.day = g.day " \
 	"AND coalesce(r.campaign_id, 0) = coalesce(g.campaign_id, 0) " \
@@ -301,10 +313,10 @@ static const RollupList rollup_lists[] = {
 	"AND r.campaign_id IS NOT DISTINCT FROM mc.campaign_id " \
 	"AND r.channel IS NOT DISTINCT FROM mc.channel), " \
 	"ic AS (INSERT INTO leadflow.rollup_campaign_daily " \
-	"(day, campaign_id, channel, %s) " \
-	"SELECT day, campaign_id, channel, %s FROM mc WHERE mc.leads <> 0 " \
+	"(day, campaign_id, channel, %2$s) " \
+	"SELECT day, campaign_id, channel, %2$s FROM mc WHERE mc.leads <> 0 " \
 	"ON CONFLICT ON CONSTRAINT rollup_campaign_daily_bucket " \
-	"DO UPDATE SET %s)"
+	"DO UPDATE SET %4$s)"
 
 /* Everything per day and rep from the leads, like ROLLUP_FULL_SQL. */
 #define ROLLUP_REP_FULL_SQL \
@@ -314,20 +326,11 @@ static const RollupList rollup_lists[] = {
 	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
 	"GROUP BY 1, 2"
 
-/*
- * The campaign columns per day, campaign and channel from the leads: the
- * additive aggregates named (the first %s, all additive columns) and the
- * campaign's picked from them (the second and third, the campaign
- * columns); the planner computes only those picked.
- */
+/* The campaign columns per day, campaign and channel from the leads. */
 #define ROLLUP_CAMPAIGN_FULL_SQL \
 	"INSERT INTO leadflow.rollup_campaign_daily " \
 	"(day, campaign_id, channel, %2$s) " \
-	"SELECT day, campaign_id, channel, %3$s FROM (" \
-	"SELECT (x.received_at AT TIME ZONE $1)::date, x.campaign_id, " \
-	"x.channel, " ROLLUP_AGGREGATES " " \
-	"FROM (SELECT " ROLLUP_LEAD_COLUMNS ", 1 AS w FROM leadflow.lead) x " \
-	"GROUP BY 1, 2, 3) f(day, campaign_id, channel, %1$s)"
+	ROLLUP_CAMPAIGN_SUMS("1 AS w FROM leadflow.lead")
 
 /* Escalations per day fired, rep, step and action, from the ledger. */
 #define ROLLUP_ESCALATION_FULL_SQL \
@@ -605,7 +608,6 @@ rollup_full(const char *zone)
 	rollup_exec("DELETE FROM leadflow.rollup_campaign_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(psprintf(ROLLUP_CAMPAIGN_FULL_SQL, rollup_list("%s", ", "),
-						 rollup_campaign_list("%s", ", "),
 						 rollup_campaign_list("%s", ", ")),
 				1, types, values, snapshot, SPI_OK_INSERT);
 
@@ -652,11 +654,9 @@ rollup_incremental(const char *zone)
 						rollup_list(ROLLUP_SET, ", "),
 						rollup_lists_sql("@C = excluded.@C", true));
 	campaign_ctes = psprintf(ROLLUP_CAMPAIGN_DELTA_SQL,
-							 rollup_campaign_list("sum(g.%1$s) AS %1$s",
-												  ", "),
+							 rollup_list("%s", ", "),
+							 rollup_campaign_list("%s", ", "),
 							 rollup_campaign_list(ROLLUP_ADD, ", "),
-							 rollup_campaign_list("%s", ", "),
-							 rollup_campaign_list("%s", ", "),
 							 rollup_campaign_list(ROLLUP_SET, ", "));
 	sql = psprintf(ROLLUP_DELTA_SQL,
 				   rollup_list("%s", ", "),

@@ -191,8 +191,6 @@ CREATE TABLE leadflow.rollup_rep_daily (
 	delay_count bigint NOT NULL,
 	system_delay_s_sum numeric NOT NULL,
 	human_delay_s_sum numeric NOT NULL,
-	latencies_business_s double precision[],
-	latencies_wall_s double precision[],
 	-- A day's percentiles, worked out when its lists change rather than
 	-- each time a rep view reads the day.
 	latency_business_median_s double precision GENERATED ALWAYS AS
@@ -227,6 +225,34 @@ CREATE TABLE leadflow.rollup_rep_daily (
 		(system_delay_s_sum::double precision) STORED,
 	human_delay_s_sum_float8 double precision GENERATED ALWAYS AS
 		(human_delay_s_sum::double precision) STORED,
+	-- The day's shares and means, as rep_responsiveness shows them, also
+	-- worked out when the row is written.
+	responded_share double precision GENERATED ALWAYS AS
+		(responded::double precision / nullif(leads, 0)) STORED,
+	latency_business_mean_s double precision GENERATED ALWAYS AS
+		(latency_business_s_sum::double precision
+		 / nullif(latency_count, 0)) STORED,
+	latency_wall_mean_s double precision GENERATED ALWAYS AS
+		(latency_wall_s_sum::double precision / nullif(responded, 0)) STORED,
+	system_delay_mean_s double precision GENERATED ALWAYS AS
+		(system_delay_s_sum::double precision / nullif(delay_count, 0))
+		STORED,
+	human_delay_mean_s double precision GENERATED ALWAYS AS
+		(human_delay_s_sum::double precision / nullif(delay_count, 0))
+		STORED,
+	sla_met_share double precision GENERATED ALWAYS AS
+		(sla_met::double precision / nullif(sla_met + sla_missed, 0)) STORED,
+	reached_share double precision GENERATED ALWAYS AS
+		(reached_any::double precision / nullif(leads, 0)) STORED,
+	attempts_before_reach_mean double precision GENERATED ALWAYS AS
+		(attempts_before_reach_sum::double precision / nullif(reached_any, 0))
+		STORED,
+	won_share double precision GENERATED ALWAYS AS
+		(won_any::double precision / nullif(leads, 0)) STORED,
+	-- The lists last: a row is read up to its last fixed-width column
+	-- without stepping over them.
+	latencies_business_s double precision[],
+	latencies_wall_s double precision[],
 	CONSTRAINT rollup_rep_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, rep_id)
 ) WITH (fillfactor = 50);
@@ -354,6 +380,24 @@ COMMENT ON COLUMN leadflow.rollup_rep_daily.system_delay_s_sum_float8 IS
 'system_delay_s_sum as double precision.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.human_delay_s_sum_float8 IS
 'human_delay_s_sum as double precision.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.responded_share IS
+'responded / leads.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_mean_s IS
+'latency_business_s_sum / latency_count, in business seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_wall_mean_s IS
+'latency_wall_s_sum / responded, in wall-clock seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.system_delay_mean_s IS
+'system_delay_s_sum / delay_count, in wall-clock seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.human_delay_mean_s IS
+'human_delay_s_sum / delay_count, in wall-clock seconds.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_met_share IS
+'sla_met / (sla_met + sla_missed).';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.reached_share IS
+'reached_any / leads.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.attempts_before_reach_mean IS
+'attempts_before_reach_sum / reached_any.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.won_share IS
+'won_any / leads.';
 
 -- What campaign_quality shows of rollup_daily, per day, campaign and
 -- channel, summed over reps: the view reads one narrow row per campaign
@@ -647,6 +691,6 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'leadflow_refresh_metrics';
 
 COMMENT ON FUNCTION leadflow.refresh_metrics(boolean) IS
-'Brings the rollups (leadflow.rollup_daily, leadflow.rollup_rep_daily, leadflow.rollup_escalation_daily) up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets of leadflow.rollup_daily recomputed (with full, of its buckets written).';
+'Brings the rollups (leadflow.rollup_daily, leadflow.rollup_rep_daily, leadflow.rollup_campaign_daily, leadflow.rollup_escalation_daily) up to date now, as the background worker does every leadflow.refresh_interval: only the changed buckets, or everything when full is true.  Returns the number of buckets of leadflow.rollup_daily recomputed (with full, of its buckets written).';
 
 REVOKE ALL ON FUNCTION leadflow.refresh_metrics(boolean) FROM PUBLIC;

@@ -405,33 +405,21 @@ FROM (
 	-- percentiles included: no join and no grouping, which keeps a query
 	-- over many days as cheap as reading their rows.
 	SELECT 'day'::text AS grain, r.day AS period_start, r.rep_id,
-	r.leads AS leads_assigned, r.responded,
-	r.responded::float8 / nullif(r.leads, 0) AS responded_share,
+	r.leads AS leads_assigned, r.responded, r.responded_share,
 	r.latency_count, r.latency_business_median_s, r.latency_business_p90_s,
-	r.latency_business_s_sum_float8 / nullif(r.latency_count, 0)
-		AS latency_business_mean_s,
+	r.latency_business_mean_s,
 	r.latency_business_s_sum_float8 AS latency_business_s_sum,
-	r.latency_wall_median_s, r.latency_wall_p90_s,
-	r.latency_wall_s_sum_float8 / nullif(r.responded, 0)
-		AS latency_wall_mean_s,
+	r.latency_wall_median_s, r.latency_wall_p90_s, r.latency_wall_mean_s,
 	r.latency_wall_s_sum_float8 AS latency_wall_s_sum, r.delay_count,
-	r.system_delay_s_sum_float8 / nullif(r.delay_count, 0)
-		AS system_delay_mean_s,
-	r.human_delay_s_sum_float8 / nullif(r.delay_count, 0)
-		AS human_delay_mean_s,
+	r.system_delay_mean_s, r.human_delay_mean_s,
 	r.system_delay_s_sum_float8 AS system_delay_s_sum,
 	r.human_delay_s_sum_float8 AS human_delay_s_sum,
 	r.sla_met, r.sla_missed, r.sla_met + r.sla_missed AS sla_judged,
-	r.sla_met::float8 / nullif(r.sla_met + r.sla_missed, 0)
-		AS sla_met_share,
-	r.escalations, r.escalations_warn, r.escalations_remind_rep,
-	r.escalations_alert_manager, r.escalations_reassign,
-	r.escalations_reassigned, r.reached_any AS reached,
-	r.reached_any::float8 / nullif(r.leads, 0) AS reached_share,
-	r.attempts_before_reach_sum,
-	r.attempts_before_reach_sum::float8 / nullif(r.reached_any, 0)
-		AS attempts_before_reach_mean,
-	r.won_any AS won, r.won_any::float8 / nullif(r.leads, 0) AS won_share
+	r.sla_met_share, r.escalations, r.escalations_warn,
+	r.escalations_remind_rep, r.escalations_alert_manager,
+	r.escalations_reassign, r.escalations_reassigned, r.reached_any AS reached,
+	r.reached_share, r.attempts_before_reach_sum,
+	r.attempts_before_reach_mean, r.won_any AS won, r.won_share
 	FROM leadflow.rollup_rep_daily r
 	UNION ALL
 	-- Days on which leads a rep held escalated but none of the rep's

@@ -147,10 +147,17 @@ SELECT count(*) AS differences FROM (
 -- The rep rollup against rollup_reference summed per day and rep, its two
 -- latency lists merged from the reference's lists: the rep rollup must
 -- always equal rollup_daily regrouped by day and rep.  Its percentiles are
--- percentile_cont's over the merged lists, and its escalations a count
--- over the ledger by the day they fired.
+-- percentile_cont's over the merged lists, its escalations a count over
+-- the ledger by the day they fired, and its shares and means divisions of
+-- the sums worked out here (columns in the table's order).
 CREATE VIEW rep_rollup_reference AS
-SELECT g.*,
+SELECT g.day, g.rep_id, g.leads, g.unique_leads, g.responded, g.reached,
+	g.potential, g.hot, g.won, g.lost, g.disqualified, g.c1, g.c2, g.c3,
+	g.c4, g.c5, g.c6, g.c7, g.c8, g.c9, g.c10, g.governed, g.met, g.missed,
+	g.latency_count, g.business_sum, g.wall_sum, g.attempts, g.outbound,
+	g.score_sum, g.scored, g.attempting, g.reached_any, g.won_any,
+	g.unique_wrong_target, g.unique_invalid_contact, g.delay_count,
+	g.system_delay, g.human_delay,
 	(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v)
 	 FROM unnest(g.latencies) v) AS business_median,
 	(SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY v)
@@ -162,7 +169,17 @@ SELECT g.*,
 	e.*, g.business_sum::float8 AS business_sum_float8,
 	g.wall_sum::float8 AS wall_sum_float8,
 	g.system_delay::float8 AS system_delay_float8,
-	g.human_delay::float8 AS human_delay_float8
+	g.human_delay::float8 AS human_delay_float8,
+	g.responded::float8 / nullif(g.leads, 0) AS responded_share,
+	g.business_sum::float8 / nullif(g.latency_count, 0) AS business_mean,
+	g.wall_sum::float8 / nullif(g.responded, 0) AS wall_mean,
+	g.system_delay::float8 / nullif(g.delay_count, 0) AS system_mean,
+	g.human_delay::float8 / nullif(g.delay_count, 0) AS human_mean,
+	g.met::float8 / nullif(g.met + g.missed, 0) AS met_share,
+	g.reached_any::float8 / nullif(g.leads, 0) AS reached_share,
+	g.attempts::float8 / nullif(g.reached_any, 0) AS attempts_mean,
+	g.won_any::float8 / nullif(g.leads, 0) AS won_share,
+	g.latencies, g.latencies_wall
 FROM (
 SELECT r.day, r.rep_id,
 	sum(r.leads) AS leads, sum(r.unique_leads) AS unique_leads,
