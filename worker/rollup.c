@@ -27,9 +27,11 @@
  * in further CTEs, and a full refresh recomputes it from the leads in the
  * same snapshot, so it always equals rollup_daily summed per day and rep.
  * Only a refresh writes it, under the same lock on rollup_daily.
- * leadflow.rollup_campaign_daily, the additive figures per day, campaign
- * and channel (for the campaign view), is kept the same way, from the
- * changes already summed per bucket of rollup_daily.
+ * leadflow.rollup_campaign_daily, ten of the additive figures per day,
+ * campaign and channel (for the campaign view), is kept from the same
+ * logged rows in the same statement; its changes are added to its rows
+ * by an upsert, and a later statement of the refresh drops the buckets
+ * left empty.
  *
  * leadflow.rollup_escalation_daily, the escalation steps per day fired,
  * rep, step and action, is kept the same way from the ledger's changes
@@ -293,30 +295,24 @@ static const RollupList rollup_lists[] = {
 
 /*
  * The same changes applied to rollup_campaign_daily, as further CTEs: the
- * logged rows summed per day, campaign and channel, merged with the
- * current rows, emptied buckets deleted, the others written.  No lists,
- * and only the campaign columns (rollup_campaign_additive).  Besides
- * %1$s and %2$s as above: %3$s the columns plus their changes, %4$s
- * their update.
+ * logged rows summed per day, campaign and channel and added to the
+ * buckets' rows, new buckets inserted (no lists, and only the campaign
+ * columns, rollup_campaign_additive).  The conflict check finds the
+ * bucket, so no join looks it up first; the buckets this leaves empty
+ * are deleted by ROLLUP_CAMPAIGN_EMPTY_SQL.  Besides %1$s and %2$s as
+ * above, %3$s adds each column's change.
  */
 #define ROLLUP_CAMPAIGN_DELTA_SQL \
 	"gc AS (" ROLLUP_CAMPAIGN_SUMS("sign AS w FROM d") "), " \
-	"mc AS (SELECT g.day, g.campaign_id, g.channel, %3$s " \
-	"FROM gc g LEFT JOIN leadflow.rollup_campaign_daily r " \
-	"ON r.day = g.day " \
-	"AND coalesce(r.campaign_id, 0) = coalesce(g.campaign_id, 0) " \
-	"AND r.campaign_id IS NOT DISTINCT FROM g.campaign_id " \
-	"AND r.channel IS NOT DISTINCT FROM g.channel), " \
-	"zc AS (DELETE FROM leadflow.rollup_campaign_daily r USING mc " \
-	"WHERE mc.leads = 0 AND r.day = mc.day " \
-	"AND coalesce(r.campaign_id, 0) = coalesce(mc.campaign_id, 0) " \
-	"AND r.campaign_id IS NOT DISTINCT FROM mc.campaign_id " \
-	"AND r.channel IS NOT DISTINCT FROM mc.channel), " \
-	"ic AS (INSERT INTO leadflow.rollup_campaign_daily " \
+	"ic AS (INSERT INTO leadflow.rollup_campaign_daily AS r " \
 	"(day, campaign_id, channel, %2$s) " \
-	"SELECT day, campaign_id, channel, %2$s FROM mc WHERE mc.leads <> 0 " \
+	"SELECT day, campaign_id, channel, %2$s FROM gc " \
 	"ON CONFLICT ON CONSTRAINT rollup_campaign_daily_bucket " \
-	"DO UPDATE SET %4$s)"
+	"DO UPDATE SET %3$s)"
+
+/* Campaign buckets the changes left without leads, and so empty. */
+#define ROLLUP_CAMPAIGN_EMPTY_SQL \
+	"DELETE FROM leadflow.rollup_campaign_daily WHERE leads = 0"
 
 /* Everything per day and rep from the leads, like ROLLUP_FULL_SQL. */
 #define ROLLUP_REP_FULL_SQL \
@@ -656,8 +652,8 @@ rollup_incremental(const char *zone)
 	campaign_ctes = psprintf(ROLLUP_CAMPAIGN_DELTA_SQL,
 							 rollup_list("%s", ", "),
 							 rollup_campaign_list("%s", ", "),
-							 rollup_campaign_list(ROLLUP_ADD, ", "),
-							 rollup_campaign_list(ROLLUP_SET, ", "));
+							 rollup_campaign_list("%1$s = r.%1$s + "
+												  "excluded.%1$s", ", "));
 	sql = psprintf(ROLLUP_DELTA_SQL,
 				   rollup_list("%s", ", "),
 				   rollup_lists_sql(ROLLUP_LIST_NAMES, false),
@@ -673,6 +669,8 @@ rollup_incremental(const char *zone)
 				   rollup_lists_sql("@C = excluded.@C", false));
 	rollup_exec(sql, 1, types, values, InvalidSnapshot, SPI_OK_INSERT);
 	rows = SPI_processed;
+	rollup_exec(ROLLUP_CAMPAIGN_EMPTY_SQL, 0, NULL, NULL, InvalidSnapshot,
+				SPI_OK_DELETE);
 
 	/* The escalation rollup: add the ledger's changes, drop empty rows. */
 	rollup_exec(ROLLUP_ESCALATION_DELTA_SQL, 1, types, values,

@@ -422,9 +422,9 @@ CREATE TABLE leadflow.rollup_campaign_daily (
 		UNIQUE NULLS NOT DISTINCT (day, campaign_id, channel)
 ) WITH (fillfactor = 50);
 
--- The incremental refresh finds a bucket by day and coalesced campaign.
-CREATE INDEX rollup_campaign_daily_lookup_idx
-	ON leadflow.rollup_campaign_daily (day, (coalesce(campaign_id, 0)));
+-- The incremental refresh finds a bucket through its unique constraint
+-- (the upsert's conflict check), and empty buckets by a scan of this
+-- narrow table.
 CREATE INDEX rollup_campaign_daily_week_idx
 	ON leadflow.rollup_campaign_daily
 	((pg_catalog.date_trunc('week', day::timestamp)::date));
