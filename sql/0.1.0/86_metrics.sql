@@ -159,7 +159,8 @@ CREATE VIEW leadflow.metric_campaign_input AS
 		0.00::numeric AS spend
 	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
-	SELECT 'week'::text AS grain, pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
+	SELECT 'week'::text AS grain,
+		pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
 		r.campaign_id, r.channel, r.leads::integer AS leads,
 		r.unique_leads::integer AS unique_leads,
 		r.reached::integer AS reached, r.potential::integer AS potential,
@@ -170,7 +171,8 @@ CREATE VIEW leadflow.metric_campaign_input AS
 		0.00::numeric AS spend
 	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
-	SELECT 'month'::text AS grain, pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
+	SELECT 'month'::text AS grain,
+		pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
 		r.campaign_id, r.channel, r.leads::integer AS leads,
 		r.unique_leads::integer AS unique_leads,
 		r.reached::integer AS reached, r.potential::integer AS potential,
@@ -186,12 +188,14 @@ CREATE VIEW leadflow.metric_campaign_input AS
 	FROM leadflow.campaign_spend s
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id
 	UNION ALL
-	SELECT 'week', pg_catalog.date_trunc('week', s.spent_on::timestamp)::date, s.campaign_id, c.channel,
+	SELECT 'week', pg_catalog.date_trunc('week', s.spent_on::timestamp)::date,
+		s.campaign_id, c.channel,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.amount::numeric
 	FROM leadflow.campaign_spend s
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id
 	UNION ALL
-	SELECT 'month', pg_catalog.date_trunc('month', s.spent_on::timestamp)::date, s.campaign_id, c.channel,
+	SELECT 'month', pg_catalog.date_trunc('month', s.spent_on::timestamp)::date,
+		s.campaign_id, c.channel,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.amount::numeric
 	FROM leadflow.campaign_spend s
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id;
