@@ -72,11 +72,15 @@ CREATE INDEX rollup_daily_month_idx ON leadflow.rollup_daily
 	((pg_catalog.date_trunc('month', day::timestamp)::date));
 
 COMMENT ON TABLE leadflow.rollup_daily IS
-'Lead figures per day of arrival, campaign, rep and channel, brought up to date by the background worker every leadflow.refresh_interval (or by leadflow.refresh_metrics()).  Computed from the lead rows alone (touches count through the lead columns that leadflow keeps from them), and always equal to a full recomputation from the leads at the time of the refresh.  Rates: divide by unique_leads (marketing figures) or by leads (rep figures).  Escalations are counted by leadflow.escalation_daily.';
+'Lead figures per day of arrival, campaign, rep and channel, brought up to date by the background worker every leadflow.refresh_interval (or by leadflow.refresh_metrics()).  Computed from the lead rows alone (touches count through the lead columns that leadflow keeps from them), and always equal to a full recomputation from the leads at the time of the refresh.  Rates: divide by unique_leads (marketing figures) or by leads (rep figures).  Escalations are counted by day fired in leadflow.rollup_escalation_daily (live: leadflow.escalation_daily).';
 COMMENT ON COLUMN leadflow.rollup_daily.day IS
 'Day of arrival (received_at) in the time zone leadflow.rollup_time_zone (default UTC).';
+COMMENT ON COLUMN leadflow.rollup_daily.campaign_id IS
+'The leads'' campaign; NULL for leads without one.';
 COMMENT ON COLUMN leadflow.rollup_daily.rep_id IS
 'The rep who holds the leads now.';
+COMMENT ON COLUMN leadflow.rollup_daily.channel IS
+'The leads'' channel.';
 COMMENT ON COLUMN leadflow.rollup_daily.leads IS 'Leads.';
 COMMENT ON COLUMN leadflow.rollup_daily.unique_leads IS
 'Leads that duplicate no earlier lead (duplicate_of is NULL).';
@@ -94,6 +98,24 @@ COMMENT ON COLUMN leadflow.rollup_daily.disqualified IS
 'Unique leads in stage disqualified.';
 COMMENT ON COLUMN leadflow.rollup_daily.closed_wrong_target IS
 'Leads closed (lost or disqualified) as wrong_target; the other closed_ columns likewise count each close reason, closed_unknown the reason unknown.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_invalid_contact IS
+'Leads closed (lost or disqualified) as invalid_contact.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_duplicate IS
+'Leads closed (lost or disqualified) as duplicate.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_no_need IS
+'Leads closed (lost or disqualified) as no_need.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_spam IS
+'Leads closed (lost or disqualified) as spam.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_lost_to_competitor IS
+'Leads closed (lost or disqualified) as lost_to_competitor.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_price IS
+'Leads closed (lost or disqualified) as price.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_timing IS
+'Leads closed (lost or disqualified) as timing.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_unresponsive IS
+'Leads closed (lost or disqualified) as unresponsive.';
+COMMENT ON COLUMN leadflow.rollup_daily.closed_unknown IS
+'Leads closed (lost or disqualified) as unknown.';
 COMMENT ON COLUMN leadflow.rollup_daily.sla_governed IS
 'Leads with an SLA due time.';
 COMMENT ON COLUMN leadflow.rollup_daily.sla_met IS
@@ -135,6 +157,14 @@ COMMENT ON COLUMN leadflow.rollup_daily.latencies_wall_s IS
 'Every response latency in wall-clock seconds, ascending.';
 COMMENT ON COLUMN leadflow.rollup_daily.stage_new_attempting_s IS
 'For unique leads with both times: seconds from arrival to stage attempting, ascending; the stage_ lists likewise hold attempting to reached, reached to potential, potential to hot and hot to won.';
+COMMENT ON COLUMN leadflow.rollup_daily.stage_attempting_reached_s IS
+'For unique leads with both times: seconds from attempting to reached, ascending.';
+COMMENT ON COLUMN leadflow.rollup_daily.stage_reached_potential_s IS
+'For unique leads with both times: seconds from reached to potential, ascending.';
+COMMENT ON COLUMN leadflow.rollup_daily.stage_potential_hot_s IS
+'For unique leads with both times: seconds from potential to hot, ascending.';
+COMMENT ON COLUMN leadflow.rollup_daily.stage_hot_won_s IS
+'For unique leads with both times: seconds from hot to won, ascending.';
 
 CREATE FUNCTION leadflow.list_percentiles(double precision[],
 										  double precision[])
