@@ -221,8 +221,8 @@ static const RollupList rollup_lists[] = {
  * per list (g's columns); the added and removed values; additive sums;
  * merged lists; the CTEs that do the same for rollup_rep_daily and
  * rollup_campaign_daily (ROLLUP_REP_DELTA_SQL, ROLLUP_CAMPAIGN_DELTA_SQL);
- * additive columns and list columns (twice); the
- * update of additive and list columns.
+ * additive columns and list columns (twice); the update of additive and
+ * list columns.
  */
 #define ROLLUP_DELTA_SQL \
 	"WITH d AS (DELETE FROM leadflow.rollup_delta RETURNING *), " \
@@ -581,8 +581,8 @@ rollup_full(const char *zone)
 	rollup_exec("DELETE FROM leadflow.rollup_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(psprintf(ROLLUP_FULL_SQL, rollup_list("%s", ", "),
-						rollup_lists_sql("@C", false),
-						rollup_lists_sql("array_agg(@V ORDER BY @V) "
+						 rollup_lists_sql("@C", false),
+						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
 										  "FILTER (WHERE @W)", false)),
 				1, types, values, snapshot, SPI_OK_INSERT);
 	rows = SPI_processed;
@@ -595,8 +595,8 @@ rollup_full(const char *zone)
 	rollup_exec("DELETE FROM leadflow.rollup_rep_daily",
 				0, NULL, NULL, snapshot, SPI_OK_DELETE);
 	rollup_exec(psprintf(ROLLUP_REP_FULL_SQL, rollup_list("%s", ", "),
-						rollup_lists_sql("@C", true),
-						rollup_lists_sql("array_agg(@V ORDER BY @V) "
+						 rollup_lists_sql("@C", true),
+						 rollup_lists_sql("array_agg(@V ORDER BY @V) "
 										  "FILTER (WHERE @W)", true)),
 				1, types, values, snapshot, SPI_OK_INSERT);
 

@@ -452,9 +452,10 @@ CREATE TABLE leadflow.rollup_campaign_daily (
 		UNIQUE NULLS NOT DISTINCT (day, campaign_id, channel)
 ) WITH (fillfactor = 50);
 
--- The incremental refresh finds a bucket through its unique constraint
--- (the upsert's conflict check), and empty buckets by a scan of this
--- narrow table.
+-- Weeks and months, as for rollup_daily.  No lookup index: the
+-- incremental refresh finds a bucket through its unique constraint (the
+-- upsert's conflict check), and empty buckets by a scan of this narrow
+-- table.
 CREATE INDEX rollup_campaign_daily_week_idx
 	ON leadflow.rollup_campaign_daily
 	((pg_catalog.date_trunc('week', day::timestamp)::date));

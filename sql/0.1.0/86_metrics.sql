@@ -61,88 +61,37 @@ COMMENT ON COLUMN leadflow.metric_time_zone.time_zone IS
 -- readers); a filter on grain and period_start reaches the rollup's
 -- index on day, week or month.
 CREATE VIEW leadflow.metric_input AS
-	SELECT
-		'day'::text AS grain, r.day AS period_start,
-		r.campaign_id, r.rep_id, r.channel, r.leads::integer AS leads,
-		r.unique_leads::integer AS unique_leads,
-		r.responded::integer AS responded, r.reached::integer AS reached,
+	SELECT 'day'::text AS grain, r.day AS period_start,
+		r.channel, r.unique_leads::integer AS unique_leads,
+		r.attempting::integer AS attempting, r.reached::integer AS reached,
 		r.potential::integer AS potential, r.hot::integer AS hot,
-		r.won::integer AS won,
-		r.unique_wrong_target::integer AS unique_wrong_target,
-		r.unique_invalid_contact::integer AS unique_invalid_contact,
-		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
-		r.latency_count::integer AS latency_count,
-		r.latency_business_s_sum::double precision AS latency_business_s_sum,
-		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
-		r.delay_count::integer AS delay_count,
-		r.system_delay_s_sum::double precision AS system_delay_s_sum,
-		r.human_delay_s_sum::double precision AS human_delay_s_sum,
-		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
-		r.attempting::integer AS attempting,
-		r.reached_any::integer AS reached_any,
-		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
-		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s, r.stage_new_attempting_s,
+		r.won::integer AS won, r.stage_new_attempting_s,
 		r.stage_attempting_reached_s, r.stage_reached_potential_s,
 		r.stage_potential_hot_s, r.stage_hot_won_s
 	FROM leadflow.rollup_daily r
 	UNION ALL
-	SELECT
-		'week'::text AS grain,
+	SELECT 'week'::text AS grain,
 		pg_catalog.date_trunc('week', r.day::timestamp)::date AS period_start,
-		r.campaign_id, r.rep_id, r.channel,
-		r.leads::integer AS leads, r.unique_leads::integer AS unique_leads,
-		r.responded::integer AS responded, r.reached::integer AS reached,
+		r.channel, r.unique_leads::integer AS unique_leads,
+		r.attempting::integer AS attempting, r.reached::integer AS reached,
 		r.potential::integer AS potential, r.hot::integer AS hot,
-		r.won::integer AS won,
-		r.unique_wrong_target::integer AS unique_wrong_target,
-		r.unique_invalid_contact::integer AS unique_invalid_contact,
-		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
-		r.latency_count::integer AS latency_count,
-		r.latency_business_s_sum::double precision AS latency_business_s_sum,
-		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
-		r.delay_count::integer AS delay_count,
-		r.system_delay_s_sum::double precision AS system_delay_s_sum,
-		r.human_delay_s_sum::double precision AS human_delay_s_sum,
-		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
-		r.attempting::integer AS attempting,
-		r.reached_any::integer AS reached_any,
-		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
-		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s, r.stage_new_attempting_s,
+		r.won::integer AS won, r.stage_new_attempting_s,
 		r.stage_attempting_reached_s, r.stage_reached_potential_s,
 		r.stage_potential_hot_s, r.stage_hot_won_s
 	FROM leadflow.rollup_daily r
 	UNION ALL
-	SELECT
-		'month'::text AS grain,
+	SELECT 'month'::text AS grain,
 		pg_catalog.date_trunc('month', r.day::timestamp)::date AS period_start,
-		r.campaign_id, r.rep_id, r.channel,
-		r.leads::integer AS leads, r.unique_leads::integer AS unique_leads,
-		r.responded::integer AS responded, r.reached::integer AS reached,
+		r.channel, r.unique_leads::integer AS unique_leads,
+		r.attempting::integer AS attempting, r.reached::integer AS reached,
 		r.potential::integer AS potential, r.hot::integer AS hot,
-		r.won::integer AS won,
-		r.unique_wrong_target::integer AS unique_wrong_target,
-		r.unique_invalid_contact::integer AS unique_invalid_contact,
-		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
-		r.latency_count::integer AS latency_count,
-		r.latency_business_s_sum::double precision AS latency_business_s_sum,
-		r.latency_wall_s_sum::double precision AS latency_wall_s_sum,
-		r.delay_count::integer AS delay_count,
-		r.system_delay_s_sum::double precision AS system_delay_s_sum,
-		r.human_delay_s_sum::double precision AS human_delay_s_sum,
-		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
-		r.attempting::integer AS attempting,
-		r.reached_any::integer AS reached_any,
-		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
-		r.won_any::integer AS won_any, r.latencies_business_s,
-		r.latencies_wall_s, r.stage_new_attempting_s,
+		r.won::integer AS won, r.stage_new_attempting_s,
 		r.stage_attempting_reached_s, r.stage_reached_potential_s,
 		r.stage_potential_hot_s, r.stage_hot_won_s
 	FROM leadflow.rollup_daily r;
 
 COMMENT ON VIEW leadflow.metric_input IS
-'Internal input of leadflow.funnel: every row of leadflow.rollup_daily once per grain (day, week, month) with its period_start.';
+'Internal input of leadflow.funnel: every row of leadflow.rollup_daily once per grain (day, week, month) with its period_start, in the columns the funnel reads.';
 
 -- The input of leadflow.campaign_quality: every row of the campaign
 -- rollup (one per day, campaign and channel, see 82_rollup.sql) and of
