@@ -293,10 +293,12 @@ CREATE INDEX rollup_rep_daily_lookup_idx ON leadflow.rollup_rep_daily
 	(day, (coalesce(rep_id, 0)));
 
 -- Weeks and months, as for rollup_daily; a day filter uses the bucket key.
+-- The rep comes second so that rep_responsiveness reads a week's or a
+-- month's days in the order it groups them (see 86_metrics.sql).
 CREATE INDEX rollup_rep_daily_week_idx ON leadflow.rollup_rep_daily
-	((pg_catalog.date_trunc('week', day::timestamp)::date));
+	((pg_catalog.date_trunc('week', day::timestamp)::date), rep_id);
 CREATE INDEX rollup_rep_daily_month_idx ON leadflow.rollup_rep_daily
-	((pg_catalog.date_trunc('month', day::timestamp)::date));
+	((pg_catalog.date_trunc('month', day::timestamp)::date), rep_id);
 
 COMMENT ON TABLE leadflow.rollup_rep_daily IS
 'The figures of leadflow.rollup_daily summed per day of arrival and rep alone (over campaigns and channels), with the two latency lists merged; brought up to date by the same refresh from the same changes, and so always equal to grouping leadflow.rollup_daily by day and rep.  Read by leadflow.rep_responsiveness and leadflow.team_responsiveness.';
@@ -561,12 +563,13 @@ CREATE TABLE leadflow.rollup_escalation_daily (
 		UNIQUE NULLS NOT DISTINCT (day, rep_id, step, action)
 );
 
+-- By week or month, then rep: the order rep_responsiveness groups in.
 CREATE INDEX rollup_escalation_daily_week_idx
 	ON leadflow.rollup_escalation_daily
-	((pg_catalog.date_trunc('week', day::timestamp)::date));
+	((pg_catalog.date_trunc('week', day::timestamp)::date), rep_id);
 CREATE INDEX rollup_escalation_daily_month_idx
 	ON leadflow.rollup_escalation_daily
-	((pg_catalog.date_trunc('month', day::timestamp)::date));
+	((pg_catalog.date_trunc('month', day::timestamp)::date), rep_id);
 
 COMMENT ON TABLE leadflow.rollup_escalation_daily IS
 'Escalation steps fired per day (in leadflow.rollup_time_zone), rep who held the lead, step and action, brought up to date with leadflow.rollup_daily by the same refresh, from the changes logged in leadflow.rollup_escalation_delta; always equal to a count over leadflow.escalation at the time of the refresh.';
