@@ -141,8 +141,7 @@ demo() {
 		for db in olist xeducation replay; do
 			echo "  psql 'host=$PGHOST port=$PGPORT user=$PGUSER password=$PGPASSWORD dbname=$db'"
 		done
-		echo "  (press Ctrl-C here to stop it and drop the cluster)"
-		sleep infinity
+		"$here/keep.sh"
 	else
 		echo "To keep the server running and explore with psql: make demo KEEP=1"
 	fi
