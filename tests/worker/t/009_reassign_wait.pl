@@ -83,9 +83,15 @@ EOS
 	'1 2 | 2 | 1 | 2',
 	'while nobody is on shift: steps 1 and 2 only, two events, one wait '
 	  . 'record, the lead stays with rep 2');
+# Each retry requeues the lead one interval after its run began, so its
+# queue row is at most an interval ahead of the clock, or a little behind
+# when it is due and the racer's next pass has not taken it yet; never as
+# old as the wait.  The clock, not now(), bounds it from above: a retry
+# that began after this statement's now() may commit before its snapshot.
 is( $node->safe_psql(
 		'postgres', <<'EOS'),
-SELECT next_at > now() AND next_at <= now() + interval '1 second'
+SELECT next_at > now() - interval '1 second'
+	AND next_at <= clock_timestamp() + interval '1 second'
 FROM leadflow.escalation_queue WHERE lead_id = 1
 EOS
 	't', 'the waiting lead is queued again within one interval');
