@@ -66,6 +66,24 @@ CREATE VIEW leadflow.worker_status AS
 
 COMMENT ON VIEW leadflow.worker_status IS
 'Live state of the background worker, from shared memory: one row per database it watches and job (probe only, until leadflow is found installed).  Covers every database of the server; empty when no launcher has run since server start.';
+COMMENT ON COLUMN leadflow.worker_status.database IS
+'The database the row is about, by name: each database of the server the worker watches, whether leadflow is installed in it or not.';
+COMMENT ON COLUMN leadflow.worker_status.pid IS
+'Process ID of the job worker running the job now; NULL when no run is in progress.';
+COMMENT ON COLUMN leadflow.worker_status.last_started IS
+'When the job''s latest run started (it may still be running); NULL when the job has not run since the worker began watching the database.';
+COMMENT ON COLUMN leadflow.worker_status.last_ended IS
+'When the job''s latest finished run ended, or was found to have crashed; while a run is in progress, the end of the run before it.  NULL until a run has ended.';
+COMMENT ON COLUMN leadflow.worker_status.last_rows IS
+'What the latest run did, as a count: escalation steps fired (escalate), rollup buckets recomputed (rollup), materialised views refreshed (matviews), rows of leadflow.job_run deleted (prune), open leads rescored plus one for a new model (train); 0 for probe.  NULL unless last_status is ok.';
+COMMENT ON COLUMN leadflow.worker_status.next_run IS
+'When the launcher is to start the job next; NULL while the job runs, while it is not scheduled (job_state idle), and always on the probe row.';
+COMMENT ON COLUMN leadflow.worker_status.runs IS
+'Runs of the job started since the worker began watching the database (at most since server start), the one in progress included.';
+COMMENT ON COLUMN leadflow.worker_status.failures IS
+'Of those runs, the ones that failed: raised an error, or ended without reporting (crashed).';
+COMMENT ON COLUMN leadflow.worker_status.last_error_at IS
+'When the run that raised last_error ended; NULL when no run has failed since the worker began watching the database.';
 COMMENT ON COLUMN leadflow.worker_status.database_state IS
 'new, not installed, no role (the worker role is missing or cannot log in), restoring, or ready.';
 COMMENT ON COLUMN leadflow.worker_status.run_as IS

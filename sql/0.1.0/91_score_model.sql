@@ -105,6 +105,16 @@ WHERE m.rank <= 2;
 
 COMMENT ON VIEW leadflow.model_quality IS
 'How well the current and the previous lead-quality model predict, judged on the newest closed leads that the judged fit did not train on (a time-based holdout).';
+COMMENT ON COLUMN leadflow.model_quality.model_version IS
+'The model''s number (leadflow.score_model.model_version); leads scored with it carry it in lead.score_model_version.';
+COMMENT ON COLUMN leadflow.model_quality.trained_at IS 'When the model was trained: the start of the transaction that stored it.';
+COMMENT ON COLUMN leadflow.model_quality.method IS
+'How the model was fitted: logistic_l2, logistic regression with an L2 penalty on the weights.';
+COMMENT ON COLUMN leadflow.model_quality.won IS 'Of the closed leads the model was fitted on, those won.';
+COMMENT ON COLUMN leadflow.model_quality.holdout_from IS
+'Arrival of the oldest held-out lead: closed leads that arrived from then on were not seen by the judged fit; NULL when none could be held out.';
+COMMENT ON COLUMN leadflow.model_quality.holdout_won IS 'Of the held-out closed leads, those won; NULL when none could be held out.';
+COMMENT ON COLUMN leadflow.model_quality.fit_ms IS 'Milliseconds the fit of the model took (features, bins and Newton steps).';
 COMMENT ON COLUMN leadflow.model_quality.model IS 'current or previous.';
 COMMENT ON COLUMN leadflow.model_quality.outcomes IS 'Closed leads the model was fitted on.';
 COMMENT ON COLUMN leadflow.model_quality.holdout_outcomes IS 'Held-out closed leads the quality figures come from.';
@@ -123,6 +133,19 @@ FROM leadflow.model_quality AS q,
 
 COMMENT ON VIEW leadflow.model_calibration IS
 'The calibration tables of the current and previous lead-quality model: per range of predicted win probability, the held-out leads in it, their mean predicted probability and the share of them won.  A calibrated model has predicted close to observed.';
+COMMENT ON COLUMN leadflow.model_calibration.model IS
+'current or previous, as in leadflow.model_quality; a model judged on no held-out leads has no rows.';
+COMMENT ON COLUMN leadflow.model_calibration.model_version IS 'The model''s number (leadflow.score_model.model_version).';
+COMMENT ON COLUMN leadflow.model_calibration.from_probability IS
+'Lower end of the range of predicted win probability, 0 to 1, included; the ten ranges are each 0.1 wide.';
+COMMENT ON COLUMN leadflow.model_calibration.to_probability IS
+'Upper end of the range, excluded except for the last range, which ends at 1 and includes it.';
+COMMENT ON COLUMN leadflow.model_calibration.leads IS
+'Held-out closed leads whose predicted win probability falls in the range; 0 for an empty range.';
+COMMENT ON COLUMN leadflow.model_calibration.predicted IS
+'Mean predicted win probability of those leads, 0 to 1, to four decimals; NULL when the range holds no lead.';
+COMMENT ON COLUMN leadflow.model_calibration.observed IS
+'Share of those leads won, 0 to 1, to four decimals; NULL when the range holds no lead.';
 
 CREATE FUNCTION leadflow.train_model()
 RETURNS bigint
