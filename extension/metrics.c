@@ -18,7 +18,9 @@
  * figures of a single day from the day's one list of a rep this way, which
  * spares them an aggregate state per group.  leadflow.list_apply(list,
  * added, removed) brings one sorted list up to date for the incremental
- * refresh of the rollups.
+ * refresh of the rollups.  leadflow.list_count_below(list, bound) counts
+ * the values of a sorted list below a bound: the rep views count with it
+ * the leads of a day whose SLA came due, unanswered, before now.
  *
  * Copyright (c) 2026, the leadflow authors
  *
@@ -39,6 +41,7 @@ PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_add);
 PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_final);
 PG_FUNCTION_INFO_V1(leadflow_list_percentiles);
 PG_FUNCTION_INFO_V1(leadflow_list_apply_sql);
+PG_FUNCTION_INFO_V1(leadflow_list_count_below);
 
 /* The values gathered so far, in the aggregate context. */
 typedef struct MetricsValues
@@ -302,4 +305,66 @@ leadflow_list_apply_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(results, n, FLOAT8OID,
 										  sizeof(float8), FLOAT8PASSBYVAL,
 										  TYPALIGN_DOUBLE));
+}
+
+/*
+ * leadflow_list_count_below
+ *		SQL: leadflow.list_count_below(list double precision[], bound
+ *		double precision) returns integer, not strict.  How many values of
+ *		an ascending rollup list are below bound: 0 for a NULL list, NULL
+ *		for a NULL bound.  A binary search, as the lists the refresh writes
+ *		are sorted and have no NULL element; a list with NULL elements (not
+ *		one the refresh wrote) is counted one element at a time.
+ */
+Datum
+leadflow_list_count_below(PG_FUNCTION_ARGS)
+{
+	ArrayType  *list;
+	double		bound;
+	int			n;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(0))
+		PG_RETURN_INT32(0);
+	list = PG_GETARG_ARRAYTYPE_P(0);
+	bound = PG_GETARG_FLOAT8(1);
+	n = ArrayGetNItems(ARR_NDIM(list), ARR_DIMS(list));
+	if (ARR_ELEMTYPE(list) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("list must be an array of double precision")));
+
+	if (!ARR_HASNULL(list))
+	{
+		const double *values = (const double *) ARR_DATA_PTR(list);
+		int			low = 0;
+		int			high = n;
+
+		/* The first position whose value is not below bound. */
+		while (low < high)
+		{
+			int			mid = low + (high - low) / 2;
+
+			if (values[mid] < bound)
+				low = mid + 1;
+			else
+				high = mid;
+		}
+		PG_RETURN_INT32(low);
+	}
+	else
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			count = 0;
+		int			i;
+
+		deconstruct_array(list, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+						  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+			if (!nulls[i] && DatumGetFloat8(elems[i]) < bound)
+				count++;
+		PG_RETURN_INT32(count);
+	}
 }

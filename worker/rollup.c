@@ -7,11 +7,11 @@
  *		leadflow.refresh_metrics(), which does the same by hand.
  *
  * The rollups are a sum over lead rows: every figure is a count or a sum
- * of what one lead contributes (and one sorted list of latencies, a
- * multiset union).  The triggers on leads log, for every change, the
- * lead's old row with weight -1 and its new row with weight +1.  An
- * incremental refresh takes the logged rows it can see, adds up their
- * weighted contributions per bucket (day in the rollup time zone,
+ * of what one lead contributes (and sorted lists of values such as
+ * latencies, a multiset union).  The triggers on leads log, for every
+ * change, the lead's old row with weight -1 and its new row with weight
+ * +1.  An incremental refresh takes the logged rows it can see, adds up
+ * their weighted contributions per bucket (day in the rollup time zone,
  * campaign, rep, channel) and adds them to the buckets' rows, in one
  * statement and so in one snapshot: the rollups then equal a full
  * recomputation as of that snapshot, and the work follows the number of
@@ -22,7 +22,7 @@
  * cut in (or after TRUNCATE or a restore).
  *
  * leadflow.rollup_rep_daily holds the same figures per day and rep alone
- * (two of the lists), for the rep and team views: the incremental
+ * (three of the lists), for the rep and team views: the incremental
  * statement applies the same logged rows to it, grouped by day and rep,
  * in further CTEs, and a full refresh recomputes it from the leads in the
  * same snapshot, so it always equals rollup_daily summed per day and rep.
@@ -97,6 +97,25 @@ static const char *const rollup_campaign_additive[] = {
 	"coalesce(sum(x.w) FILTER (WHERE " cond "), 0)"
 #define ROLLUP_UNIQUE "x.duplicate_of IS NULL"
 #define ROLLUP_REASON(r) ROLLUP_COUNT("x.close_reason = '" r "'") ", "
+/*
+ * When a lead stopped waiting for a first response: the time it entered
+ * its closing stage (won, lost or disqualified); NULL while open.
+ */
+#define ROLLUP_ENDED \
+	"CASE x.stage WHEN 'won' THEN x.won_at WHEN 'lost' THEN x.lost_at " \
+	"WHEN 'disqualified' THEN x.disqualified_at END"
+/*
+ * An SLA missed for good: answered late, or closed unanswered after its
+ * due time.  An open lead not answered yet misses its SLA when the due
+ * time passes, with no write to the lead: its due time goes into the
+ * sla_open_due_s list instead, which the views compare with the clock.
+ */
+#define ROLLUP_SLA_MISSED \
+	"NOT x.sla_met OR (x.first_response_at IS NULL " \
+	"AND x.sla_due_at < " ROLLUP_ENDED ")"
+#define ROLLUP_SLA_OPEN \
+	"x.sla_due_at IS NOT NULL AND x.first_response_at IS NULL " \
+	"AND x.sla_met IS NULL AND (" ROLLUP_ENDED ") IS NULL"
 #define ROLLUP_DELAYED \
 	"x.first_response_at IS NOT NULL AND x.assigned_at IS NOT NULL"
 #define ROLLUP_SECONDS(from, to) \
@@ -107,7 +126,8 @@ static const char *const rollup_campaign_additive[] = {
 	"coalesce(sum(x.w), 0), " \
 	ROLLUP_COUNT(ROLLUP_UNIQUE) ", " \
 	ROLLUP_COUNT("x.first_response_at IS NOT NULL") ", " \
-	ROLLUP_COUNT(ROLLUP_UNIQUE " AND x.reached_at IS NOT NULL") ", " \
+	ROLLUP_COUNT(ROLLUP_UNIQUE " AND coalesce(x.reached_at, " \
+				 "x.potential_at, x.hot_at, x.won_at) IS NOT NULL") ", " \
 	ROLLUP_COUNT(ROLLUP_UNIQUE " AND " \
 				 "coalesce(x.potential_at, x.hot_at, x.won_at) IS NOT NULL") ", " \
 	ROLLUP_COUNT(ROLLUP_UNIQUE " AND " \
@@ -127,7 +147,7 @@ static const char *const rollup_campaign_additive[] = {
 	ROLLUP_REASON("unknown") \
 	ROLLUP_COUNT("x.sla_due_at IS NOT NULL") ", " \
 	ROLLUP_COUNT("x.sla_met") ", " \
-	ROLLUP_COUNT("NOT x.sla_met") ", " \
+	ROLLUP_COUNT(ROLLUP_SLA_MISSED) ", " \
 	ROLLUP_COUNT("x.response_business_s IS NOT NULL") ", " \
 	"coalesce(sum(x.w * x.response_business_s::numeric), 0), " \
 	"coalesce(sum(x.w * x.response_wall_s::numeric), 0), " \
@@ -187,7 +207,9 @@ static const RollupList rollup_lists[] = {
 	{"stage_hot_won_s",
 		ROLLUP_SECONDS("x.hot_at", "x.won_at"),
 	ROLLUP_UNIQUE " AND x.hot_at IS NOT NULL "
-	"AND x.won_at IS NOT NULL", false}
+	"AND x.won_at IS NOT NULL", false},
+	{"sla_open_due_s", "extract(epoch FROM x.sla_due_at)::float8",
+	ROLLUP_SLA_OPEN, true}
 };
 
 #define ROLLUP_NLISTS lengthof(rollup_lists)
@@ -198,7 +220,7 @@ static const RollupList rollup_lists[] = {
 	"first_response_at, reached_at, potential_at, hot_at, won_at, stage, " \
 	"close_reason, sla_due_at, sla_met, response_business_s, " \
 	"response_wall_s, attempts_before_reach, outbound_touches, score, " \
-	"assigned_at, attempting_at"
+	"assigned_at, attempting_at, lost_at, disqualified_at"
 
 /*
  * Everything from the leads, grouped by the day in time zone $1.  The

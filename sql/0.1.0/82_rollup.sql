@@ -50,6 +50,7 @@ CREATE TABLE leadflow.rollup_daily (
 	stage_reached_potential_s double precision[],
 	stage_potential_hot_s double precision[],
 	stage_hot_won_s double precision[],
+	sla_open_due_s double precision[],
 	CONSTRAINT rollup_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, campaign_id, rep_id, channel)
 ) WITH (fillfactor = 50);
@@ -87,7 +88,7 @@ COMMENT ON COLUMN leadflow.rollup_daily.unique_leads IS
 COMMENT ON COLUMN leadflow.rollup_daily.responded IS
 'Leads with a first response.';
 COMMENT ON COLUMN leadflow.rollup_daily.reached IS
-'Unique leads reached.';
+'Unique leads reached, or that went on to potential, hot or won without a recorded reach.';
 COMMENT ON COLUMN leadflow.rollup_daily.potential IS
 'Unique leads that got to stage potential or beyond (hot, won).';
 COMMENT ON COLUMN leadflow.rollup_daily.hot IS
@@ -121,7 +122,7 @@ COMMENT ON COLUMN leadflow.rollup_daily.sla_governed IS
 COMMENT ON COLUMN leadflow.rollup_daily.sla_met IS
 'Leads whose first response came at or before SLA due.';
 COMMENT ON COLUMN leadflow.rollup_daily.sla_missed IS
-'Leads whose first response came after SLA due.  Leads not answered yet are in neither sla_met nor sla_missed.';
+'Leads whose first response came after SLA due, and leads closed (won, lost or disqualified) after SLA due with no response.  Open leads not answered yet are in sla_open_due_s instead: they miss their SLA when its due time passes, which needs no write to the lead, so the views count them as missed at read time.';
 COMMENT ON COLUMN leadflow.rollup_daily.latency_count IS
 'Leads with a response latency in business seconds.';
 COMMENT ON COLUMN leadflow.rollup_daily.latency_business_s_sum IS
@@ -165,6 +166,8 @@ COMMENT ON COLUMN leadflow.rollup_daily.stage_potential_hot_s IS
 'For unique leads with both times: seconds from potential to hot, ascending.';
 COMMENT ON COLUMN leadflow.rollup_daily.stage_hot_won_s IS
 'For unique leads with both times: seconds from hot to won, ascending.';
+COMMENT ON COLUMN leadflow.rollup_daily.sla_open_due_s IS
+'SLA due times, as seconds since 1970-01-01 UTC, of the open leads with an SLA and no response yet, ascending: the views count those before now as missed (leadflow.list_count_below).';
 
 CREATE FUNCTION leadflow.list_percentiles(double precision[],
 										  double precision[])
@@ -174,6 +177,15 @@ AS 'MODULE_PATHNAME', 'leadflow_list_percentiles';
 
 COMMENT ON FUNCTION leadflow.list_percentiles(double precision[], double precision[]) IS
 'Exact percentiles of the values of one list (NULL elements skipped), one per fraction of the second argument, as percentile_cont computes them over that list alone; NULL when the list has no value.';
+
+CREATE FUNCTION leadflow.list_count_below(list double precision[],
+										  bound double precision)
+RETURNS integer
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'leadflow_list_count_below';
+
+COMMENT ON FUNCTION leadflow.list_count_below(double precision[], double precision) IS
+'How many values of an ascending list are below bound: 0 for a NULL list, NULL for a NULL bound.';
 
 -- The rep and team views group by day and rep only: regrouping the wide
 -- rows of rollup_daily (one per campaign and channel too) into day and
@@ -270,8 +282,6 @@ CREATE TABLE leadflow.rollup_rep_daily (
 	human_delay_mean_s double precision GENERATED ALWAYS AS
 		(human_delay_s_sum::double precision / nullif(delay_count, 0))
 		STORED,
-	sla_met_share double precision GENERATED ALWAYS AS
-		(sla_met::double precision / nullif(sla_met + sla_missed, 0)) STORED,
 	reached_share double precision GENERATED ALWAYS AS
 		(reached_any::double precision / nullif(leads, 0)) STORED,
 	attempts_before_reach_mean double precision GENERATED ALWAYS AS
@@ -283,6 +293,7 @@ CREATE TABLE leadflow.rollup_rep_daily (
 	-- without stepping over them.
 	latencies_business_s double precision[],
 	latencies_wall_s double precision[],
+	sla_open_due_s double precision[],
 	CONSTRAINT rollup_rep_daily_bucket
 		UNIQUE NULLS NOT DISTINCT (day, rep_id)
 ) WITH (fillfactor = 50);
@@ -349,7 +360,7 @@ COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_governed IS
 COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_met IS
 'As leadflow.rollup_daily.sla_met, summed over the day''s campaigns and channels.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_missed IS
-'As leadflow.rollup_daily.sla_missed, summed over the day''s campaigns and channels.';
+'As leadflow.rollup_daily.sla_missed, summed over the day''s campaigns and channels.  Without the open leads whose due time has passed (sla_open_due_s), so no share of met SLAs is stored here: it changes with the clock.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_count IS
 'As leadflow.rollup_daily.latency_count, summed over the day''s campaigns and channels.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_s_sum IS
@@ -384,6 +395,8 @@ COMMENT ON COLUMN leadflow.rollup_rep_daily.latencies_business_s IS
 'Every response latency in business seconds of the day''s leads of the rep, ascending.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.latencies_wall_s IS
 'Every response latency in wall-clock seconds of the day''s leads of the rep, ascending.';
+COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_open_due_s IS
+'As leadflow.rollup_daily.sla_open_due_s, merged over the day''s campaigns and channels.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_median_s IS
 'Median of latencies_business_s (percentile_cont 0.5), in business seconds; NULL when the list is empty.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.latency_business_p90_s IS
@@ -422,8 +435,6 @@ COMMENT ON COLUMN leadflow.rollup_rep_daily.system_delay_mean_s IS
 'system_delay_s_sum / delay_count, in wall-clock seconds.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.human_delay_mean_s IS
 'human_delay_s_sum / delay_count, in wall-clock seconds.';
-COMMENT ON COLUMN leadflow.rollup_rep_daily.sla_met_share IS
-'sla_met / (sla_met + sla_missed).';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.reached_share IS
 'reached_any / leads.';
 COMMENT ON COLUMN leadflow.rollup_rep_daily.attempts_before_reach_mean IS
@@ -530,7 +541,9 @@ CREATE TABLE leadflow.rollup_delta (
 	outbound_touches integer,
 	score smallint,
 	assigned_at timestamptz,
-	attempting_at timestamptz
+	attempting_at timestamptz,
+	lost_at timestamptz,
+	disqualified_at timestamptz
 );
 
 COMMENT ON TABLE leadflow.rollup_delta IS
@@ -717,6 +730,20 @@ CREATE VIEW leadflow.escalation_daily AS
 
 COMMENT ON VIEW leadflow.escalation_daily IS
 'Escalation steps fired per day (in leadflow.rollup_time_zone), rep who held the lead, manager, step and action; reassigned counts reassign steps that found a new rep.';
+COMMENT ON COLUMN leadflow.escalation_daily.day IS
+'The day the steps fired, as a local date in leadflow.rollup_time_zone (UTC when it is not set).';
+COMMENT ON COLUMN leadflow.escalation_daily.rep_id IS
+'The rep who held the lead when the step fired; NULL for leads without a rep.';
+COMMENT ON COLUMN leadflow.escalation_daily.manager_id IS
+'That rep''s manager when the step fired; NULL when there was none.';
+COMMENT ON COLUMN leadflow.escalation_daily.step IS
+'The step of the policy''s escalation ladder (leadflow.escalation_step.step); 0 for the pre-breach warning.';
+COMMENT ON COLUMN leadflow.escalation_daily.action IS
+'warn (pre-breach warning), remind_rep, alert_manager or reassign.';
+COMMENT ON COLUMN leadflow.escalation_daily.fired IS
+'Steps fired for the day, rep, manager, step and action; as each step fires once per lead, also the leads they fired for.';
+COMMENT ON COLUMN leadflow.escalation_daily.reassigned IS
+'Of those, reassign steps that gave the lead to a new rep (outcome reassigned); 0 for the other actions and for reassign steps that found no team (no_team).';
 
 CREATE FUNCTION leadflow.refresh_metrics(full boolean DEFAULT false)
 RETURNS bigint

@@ -92,6 +92,34 @@ CREATE VIEW leadflow.metric_input AS
 
 COMMENT ON VIEW leadflow.metric_input IS
 'Internal input of leadflow.funnel: every row of leadflow.rollup_daily once per grain (day, week, month) with its period_start, in the columns the funnel reads.';
+COMMENT ON COLUMN leadflow.metric_input.grain IS
+'day, week or month: every row of leadflow.rollup_daily appears once under each grain, so a reader filters on one.';
+COMMENT ON COLUMN leadflow.metric_input.period_start IS
+'The period the row''s day of arrival falls in: that day (grain day), the Monday of its ISO week (week) or the first of its month (month).  A local date in the rollups'' time zone (see leadflow.metric_time_zone).';
+COMMENT ON COLUMN leadflow.metric_input.channel IS
+'As leadflow.rollup_daily.channel: the leads'' channel (source).  A channel has a row per campaign and rep here; leadflow.funnel sums them.';
+COMMENT ON COLUMN leadflow.metric_input.unique_leads IS
+'As leadflow.rollup_daily.unique_leads: leads of the row that duplicate no earlier lead.';
+COMMENT ON COLUMN leadflow.metric_input.attempting IS
+'As leadflow.rollup_daily.attempting: unique leads that got to stage attempting or a later stage.';
+COMMENT ON COLUMN leadflow.metric_input.reached IS
+'As leadflow.rollup_daily.reached: unique leads reached, or gone on to potential, hot or won without a recorded reach.';
+COMMENT ON COLUMN leadflow.metric_input.potential IS
+'As leadflow.rollup_daily.potential: unique leads that got to stage potential or a later stage.';
+COMMENT ON COLUMN leadflow.metric_input.hot IS
+'As leadflow.rollup_daily.hot: unique leads that got to stage hot or won.';
+COMMENT ON COLUMN leadflow.metric_input.won IS
+'As leadflow.rollup_daily.won: unique leads in stage won now.';
+COMMENT ON COLUMN leadflow.metric_input.stage_new_attempting_s IS
+'As leadflow.rollup_daily.stage_new_attempting_s: for each unique lead with both times, the wall-clock seconds from arrival to stage attempting, ascending.  leadflow.funnel merges these lists into exact medians.';
+COMMENT ON COLUMN leadflow.metric_input.stage_attempting_reached_s IS
+'As leadflow.rollup_daily.stage_attempting_reached_s: wall-clock seconds from attempting to reached per unique lead with both times, ascending.';
+COMMENT ON COLUMN leadflow.metric_input.stage_reached_potential_s IS
+'As leadflow.rollup_daily.stage_reached_potential_s: wall-clock seconds from reached to potential per unique lead with both times, ascending.';
+COMMENT ON COLUMN leadflow.metric_input.stage_potential_hot_s IS
+'As leadflow.rollup_daily.stage_potential_hot_s: wall-clock seconds from potential to hot per unique lead with both times, ascending.';
+COMMENT ON COLUMN leadflow.metric_input.stage_hot_won_s IS
+'As leadflow.rollup_daily.stage_hot_won_s: wall-clock seconds from hot to won per unique lead with both times, ascending.';
 
 -- The input of leadflow.campaign_quality: every row of the campaign
 -- rollup (one per day, campaign and channel, see 82_rollup.sql) and of
@@ -105,7 +133,7 @@ CREATE VIEW leadflow.metric_campaign_input AS
 		r.unique_wrong_target::integer AS unique_wrong_target,
 		r.unique_invalid_contact::integer AS unique_invalid_contact,
 		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
-		0.00::numeric AS spend
+		NULL::numeric AS spend
 	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
 	SELECT 'week'::text AS grain,
@@ -117,7 +145,7 @@ CREATE VIEW leadflow.metric_campaign_input AS
 		r.unique_wrong_target::integer AS unique_wrong_target,
 		r.unique_invalid_contact::integer AS unique_invalid_contact,
 		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
-		0.00::numeric AS spend
+		NULL::numeric AS spend
 	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
 	SELECT 'month'::text AS grain,
@@ -129,7 +157,7 @@ CREATE VIEW leadflow.metric_campaign_input AS
 		r.unique_wrong_target::integer AS unique_wrong_target,
 		r.unique_invalid_contact::integer AS unique_invalid_contact,
 		r.score_sum::integer AS score_sum, r.scored::integer AS scored,
-		0.00::numeric AS spend
+		NULL::numeric AS spend
 	FROM leadflow.rollup_campaign_daily r
 	UNION ALL
 	SELECT 'day', s.spent_on, s.campaign_id, c.channel,
@@ -150,7 +178,37 @@ CREATE VIEW leadflow.metric_campaign_input AS
 	JOIN leadflow.campaign c ON c.campaign_id = s.campaign_id;
 
 COMMENT ON VIEW leadflow.metric_campaign_input IS
-'Internal input of leadflow.campaign_quality: every row of leadflow.rollup_campaign_daily (spend 0) and of leadflow.campaign_spend (counts 0, the campaign''s channel) once per grain (day, week, month) with its period_start.';
+'Internal input of leadflow.campaign_quality: every row of leadflow.rollup_campaign_daily (spend NULL) and of leadflow.campaign_spend (counts 0, the campaign''s channel) once per grain (day, week, month) with its period_start.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.grain IS
+'day, week or month: every row of leadflow.rollup_campaign_daily and of leadflow.campaign_spend appears once under each grain, so a reader filters on one.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.period_start IS
+'The period the row''s day falls in: that day (grain day), the Monday of its ISO week (week) or the first of its month (month).  The day is the day of arrival on rollup rows and leadflow.campaign_spend.spent_on on spend rows, a local date in the rollups'' time zone (see leadflow.metric_time_zone).';
+COMMENT ON COLUMN leadflow.metric_campaign_input.campaign_id IS
+'The campaign: leadflow.rollup_campaign_daily.campaign_id (NULL for leads without one) or leadflow.campaign_spend.campaign_id.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.channel IS
+'The leads'' channel (source) on rows from leadflow.rollup_campaign_daily; on spend rows the campaign''s own channel, leadflow.campaign.channel.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.leads IS
+'As leadflow.rollup_campaign_daily.leads: leads that arrived, duplicates included; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.unique_leads IS
+'As leadflow.rollup_campaign_daily.unique_leads: leads that duplicate no earlier lead; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.reached IS
+'As leadflow.rollup_campaign_daily.reached: unique leads reached, or gone on to a later stage without a recorded reach; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.potential IS
+'As leadflow.rollup_campaign_daily.potential: unique leads that got to stage potential or a later stage; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.hot IS
+'As leadflow.rollup_campaign_daily.hot: unique leads that got to stage hot or won; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.won IS
+'As leadflow.rollup_campaign_daily.won: unique leads in stage won now; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.unique_wrong_target IS
+'As leadflow.rollup_campaign_daily.unique_wrong_target: unique leads closed as wrong_target; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.unique_invalid_contact IS
+'As leadflow.rollup_campaign_daily.unique_invalid_contact: unique leads closed as invalid_contact; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.score_sum IS
+'As leadflow.rollup_campaign_daily.score_sum: the sum of the leads'' scores (each 0 to 100), to divide by scored for the mean; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.scored IS
+'As leadflow.rollup_campaign_daily.scored: leads with a score; 0 on rows from leadflow.campaign_spend.';
+COMMENT ON COLUMN leadflow.metric_campaign_input.spend IS
+'leadflow.campaign_spend.amount: what the campaign cost on the day, in the company''s currency; NULL on rows from leadflow.rollup_campaign_daily.';
 
 -- The input of the rep and team views: the rep rollup and the escalation
 -- rollup, every row once per grain.  The rep rollup is already summed per
@@ -170,7 +228,10 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.delay_count::integer AS delay_count,
 		r.system_delay_s_sum_float8 AS system_delay_s_sum,
 		r.human_delay_s_sum_float8 AS human_delay_s_sum,
-		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.sla_met::integer AS sla_met,
+		(r.sla_missed + leadflow.list_count_below(r.sla_open_due_s,
+			(SELECT pg_catalog.date_part('epoch', pg_catalog.now()))))::integer
+			AS sla_missed,
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
@@ -190,7 +251,10 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.delay_count::integer AS delay_count,
 		r.system_delay_s_sum_float8 AS system_delay_s_sum,
 		r.human_delay_s_sum_float8 AS human_delay_s_sum,
-		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.sla_met::integer AS sla_met,
+		(r.sla_missed + leadflow.list_count_below(r.sla_open_due_s,
+			(SELECT pg_catalog.date_part('epoch', pg_catalog.now()))))::integer
+			AS sla_missed,
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
@@ -210,7 +274,10 @@ CREATE VIEW leadflow.metric_rep_input AS
 		r.delay_count::integer AS delay_count,
 		r.system_delay_s_sum_float8 AS system_delay_s_sum,
 		r.human_delay_s_sum_float8 AS human_delay_s_sum,
-		r.sla_met::integer AS sla_met, r.sla_missed::integer AS sla_missed,
+		r.sla_met::integer AS sla_met,
+		(r.sla_missed + leadflow.list_count_below(r.sla_open_due_s,
+			(SELECT pg_catalog.date_part('epoch', pg_catalog.now()))))::integer
+			AS sla_missed,
 		r.reached_any::integer AS reached_any,
 		r.attempts_before_reach_sum::integer AS attempts_before_reach_sum,
 		r.won_any::integer AS won_any, r.latencies_business_s,
@@ -289,6 +356,54 @@ CREATE VIEW leadflow.metric_rep_input AS
 
 COMMENT ON VIEW leadflow.metric_rep_input IS
 'Internal input of leadflow.team_responsiveness, and of leadflow.rep_responsiveness for weeks and months: every row of leadflow.rollup_rep_daily and of leadflow.rollup_escalation_daily once per grain (day, week, month) with its period_start, figures absent from a source as 0 or NULL.';
+COMMENT ON COLUMN leadflow.metric_rep_input.grain IS
+'day, week or month: every row of leadflow.rollup_rep_daily and of leadflow.rollup_escalation_daily appears once under each grain, so a reader filters on one.';
+COMMENT ON COLUMN leadflow.metric_rep_input.period_start IS
+'The period the row''s day falls in: that day (grain day), the Monday of its ISO week (week) or the first of its month (month).  The day is the day of arrival on rows from leadflow.rollup_rep_daily and the day the step fired on rows from leadflow.rollup_escalation_daily, a local date in the rollups'' time zone (see leadflow.metric_time_zone).';
+COMMENT ON COLUMN leadflow.metric_rep_input.rep_id IS
+'The rep: who holds the leads now on rows from leadflow.rollup_rep_daily, who held the lead when the step fired on rows from leadflow.rollup_escalation_daily; NULL for leads without a rep.';
+COMMENT ON COLUMN leadflow.metric_rep_input.leads IS
+'As leadflow.rollup_rep_daily.leads: leads that arrived, duplicates included; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.responded IS
+'As leadflow.rollup_rep_daily.responded: leads with a first response; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.latency_count IS
+'As leadflow.rollup_rep_daily.latency_count: leads with a response latency in business seconds; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.latency_business_s_sum IS
+'leadflow.rollup_rep_daily.latency_business_s_sum_float8: the sum of the response latencies in business seconds, as double precision; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.latency_wall_s_sum IS
+'leadflow.rollup_rep_daily.latency_wall_s_sum_float8: the sum of the response latencies in wall-clock seconds, as double precision; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.delay_count IS
+'As leadflow.rollup_rep_daily.delay_count: responded leads with an assignment time, whose latency splits into system and human delay; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.system_delay_s_sum IS
+'leadflow.rollup_rep_daily.system_delay_s_sum_float8: the sum of the system delays (arrival to assignment, at most to the first response) in wall-clock seconds, as double precision; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.human_delay_s_sum IS
+'leadflow.rollup_rep_daily.human_delay_s_sum_float8: the sum of the human delays (assignment, or arrival if later, to the first response) in wall-clock seconds, as double precision; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.sla_met IS
+'As leadflow.rollup_rep_daily.sla_met: leads first answered at or before SLA due; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.sla_missed IS
+'As leadflow.rollup_rep_daily.sla_missed (answered late, or closed unanswered after SLA due), plus the day''s open unanswered leads whose SLA came due before now (leadflow.rollup_rep_daily.sla_open_due_s); 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.reached_any IS
+'As leadflow.rollup_rep_daily.reached_any: leads reached, duplicates included; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.attempts_before_reach_sum IS
+'As leadflow.rollup_rep_daily.attempts_before_reach_sum: over the reached leads, the outbound touches up to and including the reaching one; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.won_any IS
+'As leadflow.rollup_rep_daily.won_any: leads in stage won, duplicates included; 0 on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.latencies_business_s IS
+'As leadflow.rollup_rep_daily.latencies_business_s: every response latency of the row''s leads in business seconds, ascending, which the views merge into exact percentiles; NULL on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.latencies_wall_s IS
+'As leadflow.rollup_rep_daily.latencies_wall_s: every response latency of the row''s leads in wall-clock seconds, ascending; NULL on rows from leadflow.rollup_escalation_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.escalations IS
+'As leadflow.rollup_escalation_daily.fired: escalation steps fired on the day (one row per step and action) while the rep held the lead; 0 on rows from leadflow.rollup_rep_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.escalations_reassigned IS
+'As leadflow.rollup_escalation_daily.reassigned: reassign steps that found a new rep; 0 on rows from leadflow.rollup_rep_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.escalations_warn IS
+'escalations when the row''s action is warn (the pre-breach warning), else 0; 0 on rows from leadflow.rollup_rep_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.escalations_remind_rep IS
+'escalations when the row''s action is remind_rep, else 0; 0 on rows from leadflow.rollup_rep_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.escalations_alert_manager IS
+'escalations when the row''s action is alert_manager, else 0; 0 on rows from leadflow.rollup_rep_daily.';
+COMMENT ON COLUMN leadflow.metric_rep_input.escalations_reassign IS
+'escalations when the row''s action is reassign, else 0; 0 on rows from leadflow.rollup_rep_daily.';
 
 CREATE VIEW leadflow.campaign_quality AS
 SELECT m.grain, m.period_start,
@@ -367,13 +482,19 @@ FROM (
 	r.system_delay_mean_s, r.human_delay_mean_s,
 	r.system_delay_s_sum_float8 AS system_delay_s_sum,
 	r.human_delay_s_sum_float8 AS human_delay_s_sum,
-	r.sla_met, r.sla_missed, r.sla_met + r.sla_missed AS sla_judged,
-	r.sla_met_share, r.escalations, r.escalations_warn,
+	r.sla_met, r.sla_missed + o.overdue AS sla_missed,
+	r.sla_met + r.sla_missed + o.overdue AS sla_judged,
+	r.sla_met::float8 / nullif(r.sla_met + r.sla_missed + o.overdue, 0)
+		AS sla_met_share, r.escalations, r.escalations_warn,
 	r.escalations_remind_rep, r.escalations_alert_manager,
 	r.escalations_reassign, r.escalations_reassigned, r.reached_any AS reached,
 	r.reached_share, r.attempts_before_reach_sum,
 	r.attempts_before_reach_mean, r.won_any AS won, r.won_share
 	FROM leadflow.rollup_rep_daily r
+	-- Open leads of the day still unanswered whose SLA came due before
+	-- now: missed, although nothing was written when their time ran out.
+	CROSS JOIN LATERAL (SELECT leadflow.list_count_below(r.sla_open_due_s,
+		(SELECT pg_catalog.date_part('epoch', pg_catalog.now()))) AS overdue) o
 	UNION ALL
 	-- Days on which leads a rep held escalated but none of the rep's
 	-- leads arrived: the rep rollup has no row for them.
@@ -570,7 +691,7 @@ COMMENT ON COLUMN leadflow.campaign_quality.leads IS
 COMMENT ON COLUMN leadflow.campaign_quality.unique_leads IS
 'Leads that duplicate no earlier lead: the denominator of every share here.';
 COMMENT ON COLUMN leadflow.campaign_quality.reached IS
-'Unique leads reached (a touch with a reach outcome).';
+'Unique leads reached (a touch with a reach outcome), counting those that went on to potential, hot or won without one, as potential counts those beyond it.';
 COMMENT ON COLUMN leadflow.campaign_quality.reached_share IS
 'reached / unique_leads (0 to 1).';
 COMMENT ON COLUMN leadflow.campaign_quality.wrong_target IS
@@ -594,13 +715,13 @@ COMMENT ON COLUMN leadflow.campaign_quality.won IS
 COMMENT ON COLUMN leadflow.campaign_quality.won_share IS
 'won / unique_leads.';
 COMMENT ON COLUMN leadflow.campaign_quality.spend IS
-'Sum of leadflow.campaign_spend.amount over the period''s days (spent_on read as a local date in time_zone), in the company''s currency; 0 on rows of a channel other than the campaign''s own.';
+'Sum of leadflow.campaign_spend.amount over the period''s days (spent_on read as a local date in time_zone), in the company''s currency.  It sits on the row of the campaign''s own channel; NULL on a row with no spend recorded (another channel''s leads of the campaign, no campaign, or no spend row), so that NULL means unknown and 0 means a recorded zero.';
 COMMENT ON COLUMN leadflow.campaign_quality.cost_per_lead IS
-'spend / leads, rounded to cents; NULL without leads.';
+'spend / leads, rounded to cents; NULL without leads or without spend.  For a campaign over all its channels, sum spend and leads over its rows and divide.';
 COMMENT ON COLUMN leadflow.campaign_quality.cost_per_potential IS
-'spend / potential, rounded to cents; NULL without potential leads.';
+'spend / potential, rounded to cents; NULL without potential leads or without spend.';
 COMMENT ON COLUMN leadflow.campaign_quality.cost_per_won IS
-'spend / won, rounded to cents; NULL without won leads.';
+'spend / won, rounded to cents; NULL without won leads or without spend.';
 COMMENT ON COLUMN leadflow.campaign_quality.score_sum IS
 'Sum of the leads'' scores (all leads).';
 COMMENT ON COLUMN leadflow.campaign_quality.scored IS
@@ -656,7 +777,7 @@ COMMENT ON COLUMN leadflow.rep_responsiveness.human_delay_s_sum IS
 COMMENT ON COLUMN leadflow.rep_responsiveness.sla_met IS
 'Leads whose first response came at or before SLA due.';
 COMMENT ON COLUMN leadflow.rep_responsiveness.sla_missed IS
-'Leads whose first response came after SLA due.  Leads still unanswered are in neither (see leadflow.sla_breaches_now).';
+'Leads that missed their SLA: first answered after SLA due, closed (won, lost or disqualified) unanswered after it, or open, unanswered and past due now.  Open unanswered leads not yet due are in neither sla_met nor sla_missed.';
 COMMENT ON COLUMN leadflow.rep_responsiveness.sla_judged IS
 'sla_met + sla_missed: the denominator of sla_met_share.';
 COMMENT ON COLUMN leadflow.rep_responsiveness.sla_met_share IS
@@ -740,7 +861,7 @@ COMMENT ON COLUMN leadflow.team_responsiveness.human_delay_s_sum IS
 COMMENT ON COLUMN leadflow.team_responsiveness.sla_met IS
 'Leads whose first response came at or before SLA due.';
 COMMENT ON COLUMN leadflow.team_responsiveness.sla_missed IS
-'Leads whose first response came after SLA due.  Leads still unanswered are in neither (see leadflow.sla_breaches_now).';
+'Leads that missed their SLA: first answered after SLA due, closed (won, lost or disqualified) unanswered after it, or open, unanswered and past due now.  Open unanswered leads not yet due are in neither sla_met nor sla_missed.';
 COMMENT ON COLUMN leadflow.team_responsiveness.sla_judged IS
 'sla_met + sla_missed: the denominator of sla_met_share.';
 COMMENT ON COLUMN leadflow.team_responsiveness.sla_met_share IS
@@ -792,7 +913,7 @@ COMMENT ON COLUMN leadflow.funnel.unique_leads IS
 COMMENT ON COLUMN leadflow.funnel.attempting IS
 'Unique leads that got an attempt or a later stage.';
 COMMENT ON COLUMN leadflow.funnel.reached IS
-'Unique leads reached.';
+'Unique leads that got to reached or beyond (potential, hot, won), recorded reach or not.';
 COMMENT ON COLUMN leadflow.funnel.potential IS
 'Unique leads that got to potential or beyond.';
 COMMENT ON COLUMN leadflow.funnel.hot IS

@@ -19,7 +19,7 @@ COMMENT ON TABLE leadflow.review_criterion IS
 COMMENT ON COLUMN leadflow.review_criterion.criterion IS 'Short name, e.g. greeting or next_step.';
 COMMENT ON COLUMN leadflow.review_criterion.description IS 'What the reviewer listens for.';
 COMMENT ON COLUMN leadflow.review_criterion.max_points IS 'Most points the criterion gives.';
-COMMENT ON COLUMN leadflow.review_criterion.active IS 'Only active criteria count toward the maximum of a new review.';
+COMMENT ON COLUMN leadflow.review_criterion.active IS 'Whether the criterion is part of the rubric now: a review is complete when every active criterion is scored, and an active criterion not scored yet counts in the call''s maximum.  Scores on a retired (inactive) criterion still count for their calls.';
 
 CREATE TABLE leadflow.call_review (
 	touch_id bigint NOT NULL,
@@ -65,6 +65,36 @@ CREATE TRIGGER leadflow_call_review_insert_update
 	BEFORE INSERT OR UPDATE ON leadflow.call_review
 	FOR EACH ROW EXECUTE FUNCTION leadflow.call_review_check();
 
+-- The other side of the same rule: a criterion's maximum may not fall
+-- below points already given on it, or a call's QA share would pass 1.
+CREATE FUNCTION leadflow.review_criterion_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	given smallint;
+BEGIN
+	SELECT max(r.points) INTO given FROM leadflow.call_review r
+	WHERE r.criterion = OLD.criterion;
+	IF given > NEW.max_points THEN
+		RAISE EXCEPTION 'max_points % of criterion "%" is below the % points already given on it',
+			NEW.max_points, NEW.criterion, given
+			USING ERRCODE = 'check_violation',
+			HINT = 'Lower those scores first, or retire the criterion (active = false) and add a new one.';
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION leadflow.review_criterion_check() IS
+'BEFORE UPDATE OF max_points row trigger on leadflow.review_criterion: refuses a maximum below the points already given on the criterion.';
+
+CREATE TRIGGER leadflow_review_criterion_update
+	BEFORE UPDATE OF max_points ON leadflow.review_criterion
+	FOR EACH ROW WHEN (NEW.max_points < OLD.max_points)
+	EXECUTE FUNCTION leadflow.review_criterion_check();
+
 SELECT pg_catalog.pg_extension_config_dump('leadflow.review_criterion', '');
 SELECT pg_catalog.pg_extension_config_dump('leadflow.call_review', '');
 
@@ -78,8 +108,11 @@ SELECT c.week_start, c.time_zone, c.rep_id, p.name AS rep_name, p.team_id,
 	c.recording_uri, c.sample_rank, c.calls_in_week,
 	l.stage AS lead_stage, l.close_reason AS lead_close_reason,
 	l.stage = 'won' AS lead_won, l.score AS lead_score,
-	q.touch_id IS NOT NULL AS reviewed, q.qa_points, q.qa_max_points,
-	q.qa_points::numeric / nullif(q.qa_max_points, 0) AS qa_share,
+	q.touch_id IS NOT NULL AS reviewed, q.qa_points,
+	q.qa_max_points + u.unscored_points AS qa_max_points,
+	u.unscored_criteria AS qa_criteria_left,
+	q.qa_points::numeric / nullif(q.qa_max_points + u.unscored_points, 0)
+		AS qa_share,
 	q.reviewed_at
 FROM (
 	SELECT t.touch_id, t.lead_id, t.rep_id, t.touched_at, t.direction,
@@ -106,6 +139,17 @@ LEFT JOIN (
 	FROM leadflow.call_review r
 	JOIN leadflow.review_criterion k ON k.criterion = r.criterion
 	GROUP BY r.touch_id) q ON q.touch_id = c.touch_id
+-- The active criteria a reviewed call has no score on yet: they count in
+-- its maximum as 0 points given, so that a review in progress does not
+-- show a full share after its first criterion.
+LEFT JOIN LATERAL (
+	SELECT coalesce(pg_catalog.sum(k.max_points), 0)::integer
+			AS unscored_points,
+		pg_catalog.count(*)::integer AS unscored_criteria
+	FROM leadflow.review_criterion k
+	WHERE k.active AND NOT EXISTS (SELECT 1 FROM leadflow.call_review r
+		WHERE r.touch_id = q.touch_id AND r.criterion = k.criterion)) u
+	ON q.touch_id IS NOT NULL
 WHERE c.sample_rank <= coalesce(pg_catalog.current_setting(
 	'leadflow.review_calls_per_week', true), '5')::integer;
 
@@ -129,7 +173,8 @@ COMMENT ON COLUMN leadflow.call_review_queue.lead_close_reason IS 'Why the lead 
 COMMENT ON COLUMN leadflow.call_review_queue.lead_won IS 'Whether the lead is won.';
 COMMENT ON COLUMN leadflow.call_review_queue.lead_score IS 'The lead''s quality score, 0 to 100.';
 COMMENT ON COLUMN leadflow.call_review_queue.reviewed IS 'Whether the call has QA scores.';
-COMMENT ON COLUMN leadflow.call_review_queue.qa_points IS 'Points given over the criteria scored.';
-COMMENT ON COLUMN leadflow.call_review_queue.qa_max_points IS 'Most points those criteria give.';
-COMMENT ON COLUMN leadflow.call_review_queue.qa_share IS 'qa_points / qa_max_points.';
+COMMENT ON COLUMN leadflow.call_review_queue.qa_points IS 'Points given over the criteria scored; NULL until the call is reviewed.';
+COMMENT ON COLUMN leadflow.call_review_queue.qa_max_points IS 'Most points the criteria scored give, plus those of the active criteria not scored yet (which count as 0 points given); NULL until the call is reviewed.';
+COMMENT ON COLUMN leadflow.call_review_queue.qa_criteria_left IS 'Active criteria of the rubric the call has no score on yet: 0 when its review is complete; NULL until the call is reviewed.';
+COMMENT ON COLUMN leadflow.call_review_queue.qa_share IS 'qa_points / qa_max_points, 0 to 1.';
 COMMENT ON COLUMN leadflow.call_review_queue.reviewed_at IS 'When the last score was stored.';

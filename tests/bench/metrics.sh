@@ -47,8 +47,9 @@ direct_campaign="WITH l AS (
 	SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 		x.channel, count(*) AS leads,
 		count(*) FILTER (WHERE x.duplicate_of IS NULL) AS uniq,
-		count(*) FILTER (WHERE x.duplicate_of IS NULL
-			AND x.reached_at IS NOT NULL) AS reached,
+		count(*) FILTER (WHERE x.duplicate_of IS NULL AND coalesce(
+			x.reached_at, x.potential_at, x.hot_at, x.won_at) IS NOT NULL)
+			AS reached,
 		count(*) FILTER (WHERE x.duplicate_of IS NULL
 			AND x.close_reason = 'wrong_target') AS wrong_target,
 		count(*) FILTER (WHERE x.duplicate_of IS NULL
@@ -74,10 +75,10 @@ SELECT coalesce(l.day, s.day) AS day, coalesce(l.campaign_id, s.campaign_id),
 	l.invalid_contact::float8 / nullif(l.uniq, 0), l.potential,
 	l.potential::float8 / nullif(l.uniq, 0), l.hot,
 	l.hot::float8 / nullif(l.uniq, 0), l.won,
-	l.won::float8 / nullif(l.uniq, 0), coalesce(s.amount, 0),
-	round(coalesce(s.amount, 0) / nullif(l.leads, 0), 2),
-	round(coalesce(s.amount, 0) / nullif(l.potential, 0), 2),
-	round(coalesce(s.amount, 0) / nullif(l.won, 0), 2),
+	l.won::float8 / nullif(l.uniq, 0), s.amount,
+	round(s.amount / nullif(l.leads, 0), 2),
+	round(s.amount / nullif(l.potential, 0), 2),
+	round(s.amount / nullif(l.won, 0), 2),
 	l.score_sum::float8 / nullif(l.scored, 0)
 FROM l FULL JOIN s ON s.day = l.day AND s.campaign_id = l.campaign_id
 	AND s.channel = l.channel"
@@ -107,7 +108,10 @@ WITH l AS (
 		avg(extract(epoch FROM x.first_response_at - greatest(x.assigned_at,
 			x.received_at))) AS human_delay,
 		count(*) FILTER (WHERE x.sla_met) AS sla_met,
-		count(*) FILTER (WHERE NOT x.sla_met) AS sla_missed,
+		count(*) FILTER (WHERE NOT x.sla_met OR (x.first_response_at IS NULL
+			AND x.sla_due_at < coalesce(CASE x.stage WHEN 'won' THEN x.won_at
+				WHEN 'lost' THEN x.lost_at WHEN 'disqualified'
+				THEN x.disqualified_at END, now()))) AS sla_missed,
 		count(x.reached_at) AS reached,
 		avg(x.attempts_before_reach) FILTER (WHERE x.reached_at IS NOT NULL)
 			AS attempts,

@@ -38,8 +38,9 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 	count(*) AS leads,
 	count(*) FILTER (WHERE x.duplicate_of IS NULL) AS unique_leads,
 	count(x.first_response_at) AS responded,
-	count(*) FILTER (WHERE x.duplicate_of IS NULL
-		AND x.reached_at IS NOT NULL) AS reached,
+	count(*) FILTER (WHERE x.duplicate_of IS NULL AND coalesce(
+		x.reached_at, x.potential_at, x.hot_at, x.won_at) IS NOT NULL)
+		AS reached,
 	count(*) FILTER (WHERE x.duplicate_of IS NULL
 		AND coalesce(x.potential_at, x.hot_at, x.won_at) IS NOT NULL)
 		AS potential,
@@ -62,7 +63,10 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 	count(*) FILTER (WHERE x.close_reason = 'unknown') AS c10,
 	count(x.sla_due_at) AS governed,
 	count(*) FILTER (WHERE x.sla_met) AS met,
-	count(*) FILTER (WHERE NOT x.sla_met) AS missed,
+	count(*) FILTER (WHERE NOT x.sla_met OR (x.first_response_at IS NULL
+		AND x.sla_due_at < coalesce(CASE x.stage WHEN 'won' THEN x.won_at
+			WHEN 'lost' THEN x.lost_at WHEN 'disqualified'
+			THEN x.disqualified_at END, now()))) AS missed,
 	count(x.response_business_s) AS latency_count,
 	coalesce(sum(x.response_business_s::numeric), 0) AS business_sum,
 	coalesce(sum(x.response_wall_s::numeric), 0) AS wall_sum,

@@ -254,8 +254,9 @@ ORDER BY campaign_id, channel;
 --   (905, the duplicate, was not) = 0.75; business latencies 600, 600,
 --   1200: median 600, 90th percentile at position 0.9 * 2 = 1.8: 600 +
 --   0.8 * 600 = 1080; mean 800; wall the same; no system delay, human
---   delay 2400 / 3 = 800; SLA met 3 of 3; reached 902, 906 = 2/4, with 2
---   + 1 attempts: 1.5; won 906 = 1/4.
+--   delay 2400 / 3 = 800; SLA met 3 of 4: 905 closed unanswered on
+--   Tuesday 09:30, after its due time (902's, Monday 09:30), so missed;
+--   reached 902, 906 = 2/4, with 2 + 1 attempts: 1.5; won 906 = 1/4.
 -- Binh (802), week of 4 March: 903, 904, 907, 909: business 4200, 300,
 --   1800, 300 -> 300 300 1800 4200: median at 1.5: 300 + 0.5 * 1500 =
 --   1050; p90 at 2.7: 1800 + 0.7 * 2400 = 3480; mean 6600 / 4 = 1650.
@@ -267,11 +268,12 @@ ORDER BY campaign_id, channel;
 --   3 attempts: 1/4, mean 3.  Won none.
 -- An, week of 26 February: 901: 1200 business, 28200 wall, met, reached
 --   with 1 attempt, won.
--- An, week of 11 March: 910, never answered: no latency, SLA judged 0 ->
---   share NULL; two steps fired: a reminder and an alert to the manager
---   (reassigned 0).
+-- An, week of 11 March: 910, open and never answered: no latency; its
+--   due time (09:30) is long past, so missed: SLA met 0 of 1; two steps
+--   fired: a reminder and an alert to the manager (reassigned 0).
 -- Binh, week of 11 March: 911: 600/600, met, reached with 1 attempt.
--- No rep, week of 11 March: 912.
+-- No rep, week of 11 March: 912, closed unanswered at 09:00 after its
+--   due time (08:30): missed.
 SELECT period_start, rep_id, rep_name, team_id, leads_assigned, responded,
 	round(responded_share::numeric, 4) AS responded_share, latency_count,
 	round(latency_business_median_s::numeric, 3) AS biz_median,
@@ -285,7 +287,8 @@ ORDER BY period_start, rep_id;
 SELECT period_start, rep_id, delay_count,
 	round(system_delay_mean_s::numeric, 3) AS system_mean,
 	round(human_delay_mean_s::numeric, 3) AS human_mean,
-	sla_met, sla_missed, sla_judged, round(sla_met_share::numeric, 4) AS met_share,
+	sla_met, sla_missed, sla_judged,
+	round(sla_met_share::numeric, 4) AS met_share,
 	escalations, escalations_warn, escalations_remind_rep,
 	escalations_alert_manager, escalations_reassign, escalations_reassigned,
 	reached, round(reached_share::numeric, 4) AS reached_share,
@@ -303,7 +306,8 @@ ORDER BY period_start, rep_id;
 -- p90 1200 + 0.7 * 27000 = 20100.  Binh: 4200 300 1800 300 600 ->
 -- 300 300 600 1800 4200: median 600, p90 at 3.6: 1800 + 0.6 * 2400 =
 -- 3240; wall 300 300 600 1800 7800: median 600, p90 1800 + 0.6 * 6000
--- = 5400.
+-- = 5400.  SLA: An met 4 (901, 902, 906, 908), missed 905 and 910;
+-- Binh met 3, missed 903 and 907; no rep: 912 missed.
 SELECT period_start, rep_id, leads_assigned, responded, latency_count,
 	round(latency_business_median_s::numeric, 3) AS biz_median,
 	round(latency_business_p90_s::numeric, 3) AS biz_p90,
@@ -317,8 +321,9 @@ ORDER BY rep_id;
 -- business 300 300 600 600 1200 1800 4200: median 600, p90 at 5.4: 1800
 -- + 0.4 * 2400 = 2760; mean 9000 / 7 = 1285.714; wall 300 300 600 600
 -- 1200 1800 7800: median 600, p90 1800 + 0.4 * 6000 = 4200, mean 12600
--- / 7 = 1800; SLA met 5 of 7; one escalation; reached 3 of 8 with 6
--- attempts: mean 2; won 1 of 8.
+-- / 7 = 1800; SLA met 5 of 8 (905 missed unanswered); one escalation;
+-- reached 3 of 8 with 6 attempts: mean 2; won 1 of 8.  Week of 11 March:
+-- 911 met, 910 missed: 1 of 2; no team: 912 missed, 0 of 1.
 SELECT period_start, team_id, team_name, leads_assigned, responded,
 	round(latency_business_median_s::numeric, 3) AS biz_median,
 	round(latency_business_p90_s::numeric, 3) AS biz_p90,
@@ -326,8 +331,9 @@ SELECT period_start, team_id, team_name, leads_assigned, responded,
 	round(latency_wall_median_s::numeric, 3) AS wall_median,
 	round(latency_wall_p90_s::numeric, 3) AS wall_p90,
 	round(latency_wall_mean_s::numeric, 3) AS wall_mean,
-	sla_met, sla_judged, round(sla_met_share::numeric, 4) AS met_share, escalations,
-	reached, round(attempts_before_reach_mean::numeric, 3) AS attempts_mean, won,
+	sla_met, sla_judged, round(sla_met_share::numeric, 4) AS met_share,
+	escalations, reached,
+	round(attempts_before_reach_mean::numeric, 3) AS attempts_mean, won,
 	round(won_share::numeric, 4) AS won_share
 FROM leadflow.team_responsiveness WHERE grain = 'week'
 ORDER BY period_start, team_id;
@@ -367,6 +373,19 @@ SELECT lead_id, arrival_day, campaign_id, stage, close_reason, closed_at,
 	idle_s > 0 AS idle
 FROM leadflow.lost_lead_attribution WHERE lead_id BETWEEN 901 AND 912
 ORDER BY lead_id;
+-- The DBA's thresholds.  Four attempts needed: 909 (three) turns sales,
+-- too_few_attempts; 902 stays market (a price loss decides first).  Stale
+-- only after 24,000 days (65 years): 910 and 911 are no longer listed.
+-- One attempt enough: 908 (one) turns market, unresponsive.
+SET leadflow.min_attempts = 4;
+SET leadflow.stale_after = '24000d';
+SELECT lead_id, side, reason FROM leadflow.lost_lead_attribution
+WHERE lead_id BETWEEN 901 AND 912 ORDER BY lead_id;
+SET leadflow.min_attempts = 1;
+SELECT lead_id, side, reason FROM leadflow.lost_lead_attribution
+WHERE lead_id IN (908, 909);
+RESET leadflow.min_attempts;
+RESET leadflow.stale_after;
 
 -- Summary by week: 4 March c801: 902 market, 903 sales, 904 and 905
 -- marketing, 909 market: 2/5, 2/5, 1/5; c802 907 market; no campaign 908
@@ -400,6 +419,33 @@ SELECT week_start, rep_id, touch_id, lead_id, duration_s, recording_uri,
 	qa_max_points, qa_share
 FROM leadflow.call_review_queue WHERE lead_id BETWEEN 901 AND 912
 ORDER BY week_start, rep_id;
+-- A review in progress: 9073 scored on greeting only also counts the 3
+-- points of next_step, not scored yet: 2 of 5, one criterion left.  Once
+-- next_step is retired it is no longer missing (2 of 2), while the point
+-- 9061 got on it still counts (3 of 5).
+INSERT INTO leadflow.call_review (touch_id, criterion, points)
+VALUES (9073, 'greeting', 2);
+SELECT touch_id, qa_points, qa_max_points, qa_criteria_left, qa_share
+FROM leadflow.call_review_queue WHERE touch_id IN (9061, 9073)
+ORDER BY touch_id;
+UPDATE leadflow.review_criterion SET active = false
+WHERE criterion = 'next_step';
+SELECT touch_id, qa_points, qa_max_points, qa_criteria_left, qa_share
+FROM leadflow.call_review_queue WHERE touch_id IN (9061, 9073)
+ORDER BY touch_id;
+UPDATE leadflow.review_criterion SET active = true
+WHERE criterion = 'next_step';
+-- A maximum below the points given is refused (greeting has two 2s); down
+-- to the points given is allowed (next_step's 1 on 9061: 3 of 3).
+UPDATE leadflow.review_criterion SET max_points = 1
+WHERE criterion = 'greeting';
+UPDATE leadflow.review_criterion SET max_points = 1
+WHERE criterion = 'next_step';
+SELECT touch_id, qa_points, qa_max_points, qa_share
+FROM leadflow.call_review_queue WHERE touch_id = 9061;
+UPDATE leadflow.review_criterion SET max_points = 3
+WHERE criterion = 'next_step';
+DELETE FROM leadflow.call_review WHERE touch_id = 9073;
 -- Asked twice, the same sample; with two per week, both of An's.
 SELECT count(*) AS same FROM (
 	SELECT touch_id FROM leadflow.call_review_queue
@@ -430,8 +476,9 @@ SELECT grain, period_start, campaign_id, channel, sum(leads) AS leads,
 FROM (
 	SELECT grain, period_start, campaign_id, channel, count(*) AS leads,
 		count(*) FILTER (WHERE duplicate_of IS NULL) AS uniq,
-		count(*) FILTER (WHERE duplicate_of IS NULL
-			AND reached_at IS NOT NULL) AS reached,
+		count(*) FILTER (WHERE duplicate_of IS NULL AND (reached_at
+			IS NOT NULL OR potential_at IS NOT NULL OR hot_at IS NOT NULL
+			OR won_at IS NOT NULL)) AS reached,
 		count(*) FILTER (WHERE duplicate_of IS NULL
 			AND close_reason = 'wrong_target') AS wrong,
 		count(*) FILTER (WHERE duplicate_of IS NULL
@@ -443,7 +490,7 @@ FROM (
 			OR won_at IS NOT NULL)) AS hot,
 		count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won')
 			AS won,
-		0 AS spend, coalesce(sum(score), 0) AS score_sum
+		NULL::numeric AS spend, coalesce(sum(score), 0) AS score_sum
 	FROM direct_lead GROUP BY 1, 2, 3, 4
 	UNION ALL
 	SELECT g.grain, CASE g.grain WHEN 'day' THEN s.spent_on
@@ -474,7 +521,13 @@ FROM (
 		percentile_cont(0.9) WITHIN GROUP (ORDER BY response_wall_s)
 			AS wall_p90,
 		count(*) FILTER (WHERE sla_met) AS met,
-		count(*) FILTER (WHERE NOT sla_met) AS missed,
+		-- Missed: answered late, or unanswered when due passed, before
+		-- the lead closed or before now.
+		count(*) FILTER (WHERE NOT sla_met OR (first_response_at IS NULL
+			AND sla_due_at < coalesce(CASE stage WHEN 'won' THEN won_at
+				WHEN 'lost' THEN lost_at
+				WHEN 'disqualified' THEN disqualified_at END, now())))
+			AS missed,
 		count(reached_at) AS reached,
 		coalesce(sum(attempts_before_reach)
 			FILTER (WHERE reached_at IS NOT NULL), 0) AS attempts,
@@ -496,6 +549,12 @@ CREATE TEMP VIEW direct_funnel AS
 SELECT grain, period_start, channel, count(*) AS uniq,
 	count(*) FILTER (WHERE coalesce(attempting_at, reached_at, potential_at,
 		hot_at, won_at) IS NOT NULL) AS attempting,
+	count(*) FILTER (WHERE coalesce(reached_at, potential_at, hot_at,
+		won_at) IS NOT NULL) AS reached,
+	count(*) FILTER (WHERE coalesce(potential_at, hot_at, won_at)
+		IS NOT NULL) AS potential,
+	count(*) FILTER (WHERE coalesce(hot_at, won_at) IS NOT NULL) AS hot,
+	count(*) FILTER (WHERE stage = 'won') AS won,
 	percentile_cont(0.5) WITHIN GROUP (ORDER BY
 		extract(epoch FROM attempting_at - received_at)::float8) AS m1,
 	percentile_cont(0.5) WITHIN GROUP (ORDER BY
@@ -537,7 +596,8 @@ SELECT
 		 FROM leadflow.rep_responsiveness)) d) AS rep,
 	(SELECT count(*) FROM (
 		(SELECT grain, period_start, channel, unique_leads, attempting,
-			new_to_attempting_median_s, attempting_to_reached_median_s,
+			reached, potential, hot, won, new_to_attempting_median_s,
+			attempting_to_reached_median_s,
 			reached_to_potential_median_s, potential_to_hot_median_s,
 			hot_to_won_median_s
 		 FROM leadflow.funnel WHERE unique_leads > 0
@@ -545,7 +605,8 @@ SELECT
 		UNION ALL
 		(SELECT * FROM direct_funnel EXCEPT ALL
 		 SELECT grain, period_start, channel, unique_leads, attempting,
-			new_to_attempting_median_s, attempting_to_reached_median_s,
+			reached, potential, hot, won, new_to_attempting_median_s,
+			attempting_to_reached_median_s,
 			reached_to_potential_median_s, potential_to_hot_median_s,
 			hot_to_won_median_s
 		 FROM leadflow.funnel WHERE unique_leads > 0)) d) AS funnel;
@@ -589,6 +650,63 @@ WHERE grain = 'day' AND rep_id = 802 AND period_start BETWEEN '2024-03-07'
 ORDER BY period_start;
 SELECT * FROM view_differences;
 
+-- Lead 913, of the event campaign but arriving on social, is won without
+-- a recorded reach or any touch: the funnel counts it as attempting,
+-- reached, potential, hot and won, as every stage beyond one counts for
+-- it.  Its campaign's spend of 5 March (200) stays on the event row, so
+-- the social row shows no spend and no cost rather than 0.
+INSERT INTO leadflow.lead (lead_id, received_at, campaign_id, channel,
+	rep_id, phone_raw) VALUES
+	(913, '2024-03-05 10:00+07', 802, 'social', 801, '0912000913');
+UPDATE leadflow.lead SET stage = 'won', won_at = '2024-03-06 10:00+07'
+WHERE lead_id = 913;
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT unique_leads, attempting, reached, potential, hot, won
+FROM leadflow.funnel WHERE grain = 'month' AND channel = 'social';
+SELECT channel, leads, reached, won, spend, cost_per_lead, cost_per_won
+FROM leadflow.campaign_quality
+WHERE grain = 'day' AND period_start = '2024-03-05' AND campaign_id = 802
+ORDER BY channel;
+SELECT * FROM view_differences;
+
+-- An open lead nobody answered misses its SLA when its due time passes,
+-- with nothing written: lead 914 arrives now on the event campaign (15
+-- minutes around the clock), with only five seconds left.  Before due it
+-- is in neither sla_met nor sla_missed; after, with no refresh between,
+-- An's day counts it as missed.
+INSERT INTO leadflow.lead (lead_id, received_at, campaign_id, rep_id,
+	phone_raw) VALUES
+	(914, now() - interval '14 minutes 55 seconds', 802, 801, '0912000914');
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+CREATE TEMP VIEW an_today AS
+SELECT leads_assigned, responded, sla_met, sla_missed, sla_judged,
+	sla_met_share
+FROM leadflow.rep_responsiveness
+WHERE grain = 'day' AND rep_id = 801
+  AND period_start = (SELECT (received_at AT TIME ZONE
+	'Asia/Ho_Chi_Minh')::date FROM leadflow.lead WHERE lead_id = 914);
+SELECT sla_due_at > now() AS not_due_yet FROM leadflow.lead
+WHERE lead_id = 914;
+SELECT * FROM an_today;
+\o /dev/null
+SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
+  AND sla_due_at >= now();
+SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
+  AND sla_due_at >= now();
+SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
+  AND sla_due_at >= now();
+SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
+  AND sla_due_at >= now();
+SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
+  AND sla_due_at >= now();
+SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
+  AND sla_due_at >= now();
+\o
+SELECT sla_due_at < now() AS due_passed FROM leadflow.lead
+WHERE lead_id = 914;
+SELECT * FROM an_today;
+SELECT * FROM view_differences;
+
 -- A full rebuild gives the same rows as the incremental refresh.
 CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;
 CREATE TEMP TABLE incremental_escalation AS
@@ -614,6 +732,18 @@ SELECT a.attrelid::regclass AS view, a.attname AS column_without_comment
 FROM pg_attribute a
 WHERE a.attrelid IN (SELECT leadflow.reader_views()) AND a.attnum > 0
   AND NOT a.attisdropped AND col_description(a.attrelid, a.attnum) IS NULL;
+-- So has every view of the extension that readers are not given (the
+-- internal inputs of the period views).
+SELECT c.oid::regclass AS internal_view_without_comment
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'leadflow' AND c.relkind IN ('v', 'm')
+  AND obj_description(c.oid, 'pg_class') IS NULL;
+SELECT c.oid::regclass AS view, a.attname AS column_without_comment
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE n.nspname = 'leadflow' AND c.relkind IN ('v', 'm') AND a.attnum > 0
+  AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL
+ORDER BY 1, 2;
 SELECT a.attrelid::regclass AS view, a.attname AS contact_column
 FROM pg_attribute a
 WHERE a.attrelid IN (SELECT leadflow.reader_views()) AND a.attnum > 0
@@ -652,8 +782,8 @@ VALUES (9022, 'next_step', 4);
 -- Leave the database as the tests after this one expect it.
 DELETE FROM leadflow.call_review;
 DELETE FROM leadflow.review_criterion;
-DELETE FROM leadflow.touch WHERE lead_id BETWEEN 901 AND 912;
-DELETE FROM leadflow.lead WHERE lead_id BETWEEN 901 AND 912;
+DELETE FROM leadflow.touch WHERE lead_id BETWEEN 901 AND 914;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 901 AND 914;
 DELETE FROM leadflow.campaign_spend WHERE campaign_id IN (801, 802);
 DELETE FROM leadflow.sla_policy WHERE policy_id IN (801, 802);
 DELETE FROM leadflow.campaign WHERE campaign_id IN (801, 802);

@@ -31,8 +31,9 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 	sum(CASE WHEN l.duplicate_of IS NULL THEN 1 ELSE 0 END) AS unique_leads,
 	sum(CASE WHEN l.first_response_at IS NOT NULL THEN 1 ELSE 0 END)
 		AS responded,
-	sum(CASE WHEN l.duplicate_of IS NULL AND l.reached_at IS NOT NULL
-		THEN 1 ELSE 0 END) AS reached,
+	sum(CASE WHEN l.duplicate_of IS NULL AND (l.reached_at IS NOT NULL
+		OR l.potential_at IS NOT NULL OR l.hot_at IS NOT NULL
+		OR l.won_at IS NOT NULL) THEN 1 ELSE 0 END) AS reached,
 	sum(CASE WHEN l.duplicate_of IS NULL AND (l.potential_at IS NOT NULL
 		OR l.hot_at IS NOT NULL OR l.won_at IS NOT NULL) THEN 1 ELSE 0 END)
 		AS potential,
@@ -57,7 +58,12 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 	sum(CASE WHEN l.close_reason = 'unknown' THEN 1 ELSE 0 END) AS c10,
 	sum(CASE WHEN l.sla_due_at IS NOT NULL THEN 1 ELSE 0 END) AS governed,
 	sum(CASE WHEN l.sla_met THEN 1 ELSE 0 END) AS met,
-	sum(CASE WHEN l.sla_met = false THEN 1 ELSE 0 END) AS missed,
+	-- Missed: answered late, or closed unanswered after due.
+	sum(CASE WHEN l.sla_met = false OR (l.first_response_at IS NULL
+		AND l.sla_due_at < CASE l.stage WHEN 'won' THEN l.won_at
+			WHEN 'lost' THEN l.lost_at
+			WHEN 'disqualified' THEN l.disqualified_at END)
+		THEN 1 ELSE 0 END) AS missed,
 	sum(CASE WHEN l.response_business_s IS NOT NULL THEN 1 ELSE 0 END)
 		AS latency_count,
 	coalesce(sum(l.response_business_s::numeric), 0) AS business_sum,
@@ -113,7 +119,17 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 	(SELECT array_agg(v ORDER BY v)
 	 FROM unnest(array_agg(CASE WHEN l.duplicate_of IS NULL THEN
 		extract(epoch FROM l.won_at - l.hot_at)::float8 END)) v
-	 WHERE v IS NOT NULL) AS hot_won
+	 WHERE v IS NOT NULL) AS hot_won,
+	-- Due times of the leads still waiting for a first response: open
+	-- (or closed with no time of closing) and unanswered.
+	(SELECT array_agg(v ORDER BY v)
+	 FROM unnest(array_agg(CASE WHEN l.first_response_at IS NULL
+		AND (l.stage NOT IN ('won', 'lost', 'disqualified')
+			OR (l.stage = 'won' AND l.won_at IS NULL)
+			OR (l.stage = 'lost' AND l.lost_at IS NULL)
+			OR (l.stage = 'disqualified' AND l.disqualified_at IS NULL))
+		THEN extract(epoch FROM l.sla_due_at)::float8 END)) v
+	 WHERE v IS NOT NULL) AS open_due
 FROM leadflow.lead l
 GROUP BY 1, 2, 3, 4;
 
@@ -144,9 +160,10 @@ SELECT count(*) AS differences FROM (
 	(SELECT * FROM rollup_reference
 	 EXCEPT ALL SELECT * FROM leadflow.rollup_daily)) d;
 
--- The rep rollup against rollup_reference summed per day and rep, its two
--- latency lists merged from the reference's lists: the rep rollup must
--- always equal rollup_daily regrouped by day and rep.  Its percentiles are
+-- The rep rollup against rollup_reference summed per day and rep, its
+-- lists of latencies and of open due times merged from the reference's
+-- lists: the rep rollup must always equal rollup_daily regrouped by day
+-- and rep.  Its percentiles are
 -- percentile_cont's over the merged lists, its escalations a count over
 -- the ledger by the day they fired, and its shares and means divisions of
 -- the sums worked out here (columns in the table's order).
@@ -175,11 +192,10 @@ SELECT g.day, g.rep_id, g.leads, g.unique_leads, g.responded, g.reached,
 	g.wall_sum::float8 / nullif(g.responded, 0) AS wall_mean,
 	g.system_delay::float8 / nullif(g.delay_count, 0) AS system_mean,
 	g.human_delay::float8 / nullif(g.delay_count, 0) AS human_mean,
-	g.met::float8 / nullif(g.met + g.missed, 0) AS met_share,
 	g.reached_any::float8 / nullif(g.leads, 0) AS reached_share,
 	g.attempts::float8 / nullif(g.reached_any, 0) AS attempts_mean,
 	g.won_any::float8 / nullif(g.leads, 0) AS won_share,
-	g.latencies, g.latencies_wall
+	g.latencies, g.latencies_wall, g.open_due
 FROM (
 SELECT r.day, r.rep_id,
 	sum(r.leads) AS leads, sum(r.unique_leads) AS unique_leads,
@@ -206,7 +222,11 @@ SELECT r.day, r.rep_id,
 	(SELECT array_agg(v ORDER BY v)
 	 FROM rollup_reference x, unnest(x.latencies_wall) v
 	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
-		AS latencies_wall
+		AS latencies_wall,
+	(SELECT array_agg(v ORDER BY v)
+	 FROM rollup_reference x, unnest(x.open_due) v
+	 WHERE x.day = r.day AND x.rep_id IS NOT DISTINCT FROM r.rep_id)
+		AS open_due
 FROM rollup_reference r
 GROUP BY r.day, r.rep_id) g
 CROSS JOIN LATERAL (
@@ -251,7 +271,9 @@ SELECT count(*) AS campaign_differences FROM (
 
 -- One bucket worked out by hand: on 2024-03-01, campaign 701, rep 701,
 -- channel web, three leads: one answered by an outbound call and reached
--- by a second one, one won, one lost on price.
+-- by a second one, one won (so counted as reached in the unique leads'
+-- figures, as having got beyond it, though no touch reached it), one lost
+-- on price.
 INSERT INTO leadflow.lead (lead_id, received_at, channel, campaign_id,
 	rep_id, phone_raw, stage, close_reason) VALUES
 	(701, '2024-03-01 08:00+00', 'web', 701, 701, '0912000701', 'new', NULL),
@@ -279,7 +301,7 @@ FROM leadflow.rollup_rep_daily WHERE rep_id = 701;
 SELECT * FROM rep_rollup_differences;
 SELECT * FROM campaign_rollup_differences;
 -- And campaign 701's day is one campaign row: three leads, one won, the
--- first one reached.
+-- first one reached and the won one beyond it (reached 2).
 SELECT day, campaign_id, channel, leads, unique_leads, reached, potential,
 	hot, won, scored
 FROM leadflow.rollup_campaign_daily WHERE campaign_id = 701;
