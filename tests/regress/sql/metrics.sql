@@ -249,6 +249,23 @@ SELECT period_start, campaign_id, channel, leads, unique_leads, reached,
 FROM leadflow.campaign_quality WHERE grain = 'month'
 ORDER BY campaign_id, channel;
 
+-- The columns left out above, by month: the campaigns' names; hot 1 of
+-- c801's 7 unique = 0.1429, 1 of c802's 3 = 0.3333, 0 of referral's 1;
+-- potential 2/7 = 0.2857 and 2/3 = 0.6667; wrong target and invalid
+-- contact 1/7 = 0.1429 each on c801, 0 elsewhere.  Every lead has a
+-- score, duplicates included: c801 8 scored, 385 (as above); c802 3,
+-- 55 * 3 = 165; referral 1, 55.  March ends on 1 April.
+SELECT campaign_id, campaign_name, channel, period_end, potential,
+	round(potential_share::numeric, 4) AS potential_share, hot,
+	round(hot_share::numeric, 4) AS hot_share,
+	round(wrong_target_share::numeric, 4) AS wrong_share,
+	round(invalid_contact_share::numeric, 4) AS invalid_share,
+	score_sum, scored
+FROM leadflow.campaign_quality WHERE grain = 'month'
+ORDER BY campaign_id, channel;
+-- The zone the periods are cut in, as readers see it.
+SELECT time_zone FROM leadflow.metric_time_zone;
+
 -- Rep responsiveness by week.
 -- An (801), week of 4 March: 902, 905, 906, 908: 4 leads; 3 responded
 --   (905, the duplicate, was not) = 0.75; business latencies 600, 600,
@@ -298,6 +315,23 @@ SELECT period_start, rep_id, delay_count,
 FROM leadflow.rep_responsiveness WHERE grain = 'week'
 ORDER BY period_start, rep_id;
 
+-- The sums behind the means above, and the periods' bounds: a week ends
+-- on the Monday after and starts at midnight in Ho Chi Minh City.
+-- An, week of 26 February: 901: business 1200, wall 28200, system 0,
+--   human 28200.
+-- An, week of 4 March: business and wall 600 + 600 + 1200 = 2400;
+--   system 0, human 2400.
+-- Binh, week of 4 March: business 4200 + 300 + 1800 + 300 = 6600, wall
+--   7800 + 300 + 1800 + 300 = 10200, system 4200 + 120 = 4320, human
+--   3600 + 300 + 1800 + 180 = 5880.
+-- Week of 11 March: An (910, unanswered) and no rep (912) 0 each; Binh
+--   (911): 600, 600, system 0, human 600.
+SELECT period_start, period_end, period_starts_at, time_zone, rep_id,
+	latency_business_s_sum, latency_wall_s_sum, system_delay_s_sum,
+	human_delay_s_sum
+FROM leadflow.rep_responsiveness WHERE grain = 'week'
+ORDER BY period_start, rep_id;
+
 -- By month, the median comes from all the month's latencies, not from
 -- the daily medians: An's business latencies 1200 (1 March), 600, 600,
 -- 1200 -> 600 600 1200 1200: median 900, p90 at 2.7: 1200; wall 28200,
@@ -338,6 +372,33 @@ SELECT period_start, team_id, team_name, leads_assigned, responded,
 FROM leadflow.team_responsiveness WHERE grain = 'week'
 ORDER BY period_start, team_id;
 
+-- The team's other columns, by week.
+-- 26 February: 901 alone: responded 1 of 1; 1200 business, 28200 wall;
+--   system 0, human 28200; met; reached with 1 attempt.
+-- 4 March: responded 7 of 8 = 0.875 (not 905); 7 latencies: business
+--   2400 + 6600 = 9000, wall 2400 + 10200 = 12600; 7 delays: system
+--   0 + 4320 = 4320, / 7 = 617.143, human 2400 + 5880 = 8280, / 7 =
+--   1182.857; missed 905, 903, 907 = 3; one step, Binh's reminder
+--   (903); reached 3 of 8 = 0.375, attempts 2 + 1 + 3 = 6.
+-- 11 March: 910 and 911: responded 1 of 2; 911's 600 and 600, system
+--   0, human 600; missed 910; An's reminder and alert; reached 1 of 2,
+--   1 attempt.  No team: 912, unanswered and missed; no step; sums 0.
+SELECT period_start, period_end, period_starts_at, time_zone, team_id,
+	round(responded_share::numeric, 4) AS responded_share, latency_count,
+	latency_business_s_sum, latency_wall_s_sum, delay_count,
+	round(system_delay_mean_s::numeric, 3) AS system_mean,
+	round(human_delay_mean_s::numeric, 3) AS human_mean,
+	system_delay_s_sum, human_delay_s_sum, sla_missed
+FROM leadflow.team_responsiveness WHERE grain = 'week'
+ORDER BY period_start, team_id;
+SELECT period_start, team_id, escalations, escalations_warn,
+	escalations_remind_rep, escalations_alert_manager,
+	escalations_reassign, escalations_reassigned, reached,
+	round(reached_share::numeric, 4) AS reached_share,
+	attempts_before_reach_sum
+FROM leadflow.team_responsiveness WHERE grain = 'week'
+ORDER BY period_start, team_id;
+
 -- The funnel by month.  paid_search, unique: 901, 902, 903, 904, 909,
 -- 910, 912 = 7; attempted: 901, 902, 903, 904, 909 = 5; reached 901, 902;
 -- potential 901, 902; hot 901; won 901.  Arrival to attempt: 28200, 600,
@@ -354,6 +415,24 @@ SELECT period_start, channel, unique_leads, attempting, reached, potential,
 	reached_to_potential_median_s, potential_to_hot_median_s,
 	hot_to_won_median_s
 FROM leadflow.funnel WHERE grain = 'month' ORDER BY channel;
+
+-- The funnel by week, with the periods' bounds.
+-- 26 February, paid_search: 901, every stage: 28200 to the attempt, 0
+--   to reach, 92400 to potential, 86400 to hot, 172800 to won.
+-- 4 March, paid_search: 902, 903, 904, 909 (905 is a duplicate), all
+--   attempted: 300 300 600 7800 -> (300 + 600) / 2 = 450; 902 reached
+--   after 1800 and potential 8400 later.  event: 906, 907: attempts
+--   after 600 and 1800 -> 1200; reach 0 and 7200 later -> 3600; 906
+--   potential 57600, hot 86400, won 86400 later.  referral: 908,
+--   attempted after 1200.
+-- 11 March, paid_search: 910, 912, neither attempted.  event: 911,
+--   attempt 600, reach 0, potential 3000.
+SELECT period_start, period_end, period_starts_at, time_zone, channel,
+	unique_leads, attempting, reached, potential, hot, won,
+	new_to_attempting_median_s, attempting_to_reached_median_s,
+	reached_to_potential_median_s, potential_to_hot_median_s,
+	hot_to_won_median_s
+FROM leadflow.funnel WHERE grain = 'week' ORDER BY period_start, channel;
 
 -- Lost-lead attribution (leadflow.min_attempts 3, leadflow.stale_after
 -- 14 days, and the leads are years old):
@@ -386,6 +465,37 @@ SELECT lead_id, side, reason FROM leadflow.lost_lead_attribution
 WHERE lead_id IN (908, 909);
 RESET leadflow.min_attempts;
 RESET leadflow.stale_after;
+-- The facts behind each verdict, as the lead holds them (see the facts
+-- above): arrival, channel, holder now, due time, first response and its
+-- latencies, attempts before reach, last touch (902: 9022 at 09:40, 907:
+-- 9073 at 10:30, 909: 9093 at 11:05), score.  An open lead is idle since
+-- its last touch (911: 10:10 on 12 March) or, never touched, since it
+-- arrived (910: 09:00 on 11 March); a closed lead has no idle time.
+SELECT lead_id, received_at, channel, rep_id, sla_due_at,
+	first_response_at, response_wall_s, response_business_s,
+	attempts_before_reach, last_touch_at, score,
+	idle_s IS NOT DISTINCT FROM extract(epoch FROM now() - CASE lead_id
+		WHEN 910 THEN timestamptz '2024-03-11 09:00+07'
+		WHEN 911 THEN timestamptz '2024-03-12 10:10+07' END)::float8
+		AS idle_exact
+FROM leadflow.lost_lead_attribution WHERE lead_id BETWEEN 901 AND 912
+ORDER BY lead_id;
+-- Reassigned after its SLA due, a lead still names the rep who held it
+-- at due: 903 (due 13:20 on 4 March, Binh's since 13:00) goes to An and
+-- 910 (due 09:30 on 11 March, An's since it arrived) to Binh, both now.
+-- rep_id follows the new holder; breach_rep_id stays 802 for 903 and 801
+-- for 910; both stay sales, sla_missed.  Rolled back: put back, the
+-- leads have their reps again.
+BEGIN;
+UPDATE leadflow.lead SET rep_id = 801 WHERE lead_id = 903;
+UPDATE leadflow.lead SET rep_id = 802 WHERE lead_id = 910;
+SELECT lead_id, rep_id, breach_rep_id, side, reason
+FROM leadflow.lost_lead_attribution WHERE lead_id IN (903, 910)
+ORDER BY lead_id;
+ROLLBACK;
+SELECT lead_id, rep_id, breach_rep_id, side, reason
+FROM leadflow.lost_lead_attribution WHERE lead_id IN (903, 910)
+ORDER BY lead_id;
 
 -- Summary by week: 4 March c801: 902 market, 903 sales, 904 and 905
 -- marketing, 909 market: 2/5, 2/5, 1/5; c802 907 market; no campaign 908
@@ -396,12 +506,61 @@ SELECT period_start, campaign_id, side, leads, lost_leads,
 FROM leadflow.lost_lead_summary WHERE grain = 'week'
 ORDER BY period_start, campaign_id, side;
 
+-- By day: 4 March c801: 902 market, 903 sales, 904 marketing, 1/3
+-- each; 5 March c801: 905 marketing; 6 March c802: 907 market, and no
+-- campaign: 908 sales; 7 March c801: 909 market; 11 March c801: 910
+-- sales, 912 marketing, 1/2 each; 12 March c802: 911 sales.  By month:
+-- c801: 902, 909 market = 2/7 = 0.2857, 904, 905, 912 marketing = 3/7 =
+-- 0.4286, 903, 910 sales = 2/7; c802: 907 market, 911 sales, 1/2 each;
+-- no campaign: 908 sales.  A day ends the next day, March on 1 April.
+SELECT grain, period_start, period_end, campaign_id, side, leads,
+	lost_leads, round(lost_share::numeric, 4) AS lost_share
+FROM leadflow.lost_lead_summary WHERE grain IN ('day', 'month')
+ORDER BY grain, period_start, campaign_id, side;
+
 -- SLA breaches now: only 910 is open, unanswered and past due; its last
 -- step is the alert to the manager.
 SELECT lead_id, rep_id, rep_name, team_id, sla_due_at, late_s > 0 AS late,
 	late_business_s > 0 AS late_in_hours, last_step, last_action,
 	last_step_at, stage
 FROM leadflow.sla_breaches_now WHERE lead_id BETWEEN 901 AND 912;
+
+-- The rest of 910's row: it arrived at 09:00 on Monday 11 March, on
+-- campaign 801's paid search, under the office policy, score 55; An has
+-- no manager and the lead is not paused.  How late, from the same now():
+-- the wall seconds since 09:30 on 11 March; the business seconds on the
+-- office calendar (no holidays), summed over the weekdays from 11 March
+-- to today: the part of 08:00-12:00 and 13:00-17:00 local that lies
+-- between due and now (within a millisecond: the view adds doubles).
+SELECT lead_id, received_at, campaign_id, channel, policy_id, manager_id,
+	paused_until, score,
+	late_s = extract(epoch FROM now()
+		- timestamptz '2024-03-11 09:30+07')::float8 AS late_exact,
+	abs(late_business_s - (
+		SELECT sum(greatest(0, extract(epoch FROM
+			least(now(), (d + r.c) AT TIME ZONE 'Asia/Ho_Chi_Minh')
+			- greatest(timestamptz '2024-03-11 09:30+07',
+				(d + r.o) AT TIME ZONE 'Asia/Ho_Chi_Minh'))))
+		FROM generate_series(timestamp '2024-03-11',
+			date_trunc('day', now() AT TIME ZONE 'Asia/Ho_Chi_Minh'),
+			interval '1 day') d,
+			(VALUES (interval '08:00', interval '12:00'),
+				(interval '13:00', interval '17:00')) r(o, c)
+		WHERE extract(isodow FROM d) <= 5)) < 0.001
+		AS late_business_exact
+FROM leadflow.sla_breaches_now WHERE lead_id BETWEEN 901 AND 912;
+-- The holder's columns follow the lead: handed to Binh, whose manager is
+-- An, and paused until a call-back at 16:00 on 11 March, 910 shows Binh,
+-- team 801, manager 801 and the pause; its due time and last step stay.
+-- Rolled back.
+BEGIN;
+UPDATE leadflow.rep SET manager_id = 801 WHERE rep_id = 802;
+UPDATE leadflow.lead SET rep_id = 802,
+	paused_until = '2024-03-11 16:00+07' WHERE lead_id = 910;
+SELECT lead_id, rep_id, rep_name, team_id, manager_id, paused_until,
+	sla_due_at, last_step, last_action
+FROM leadflow.sla_breaches_now WHERE lead_id BETWEEN 901 AND 912;
+ROLLBACK;
 
 -- The call-review queue, one call per rep and week: recorded, connected
 -- calls are 9011 (An, week of 26 February), 9022 and 9061 (An, week of
@@ -417,6 +576,21 @@ INSERT INTO leadflow.call_review (touch_id, criterion, points) VALUES
 SELECT week_start, rep_id, touch_id, lead_id, duration_s, recording_uri,
 	sample_rank, calls_in_week, lead_stage, lead_won, reviewed, qa_points,
 	qa_max_points, qa_share
+FROM leadflow.call_review_queue WHERE lead_id BETWEEN 901 AND 912
+ORDER BY week_start, rep_id;
+-- Who, when and what of each sampled call: An and Binh, of team 801;
+-- 9011 at 08:20 on 1 March, 9061 at 17:00 on 5 March, 9073 at 10:30 on
+-- 6 March, 9111 at 10:10 on 12 March, all outbound; of their leads only
+-- 907 closed without a sale (lost_to_competitor); every one scored 55;
+-- weeks cut in Ho Chi Minh City.  9061's two scores, stamped 10:00 and
+-- 10:05 on 20 March, make its review time the later; the other calls
+-- have none.
+UPDATE leadflow.call_review SET reviewed_at = CASE criterion
+	WHEN 'greeting' THEN timestamptz '2024-03-20 10:00+07'
+	ELSE timestamptz '2024-03-20 10:05+07' END
+WHERE touch_id = 9061;
+SELECT touch_id, time_zone, rep_name, team_id, touched_at, direction,
+	lead_close_reason, lead_score, reviewed_at
 FROM leadflow.call_review_queue WHERE lead_id BETWEEN 901 AND 912
 ORDER BY week_start, rep_id;
 -- A review in progress: 9073 scored on greeting only also counts the 3
@@ -450,6 +624,32 @@ DELETE FROM leadflow.call_review WHERE touch_id = 9073;
 SELECT count(*) AS same FROM (
 	SELECT touch_id FROM leadflow.call_review_queue
 	INTERSECT SELECT touch_id FROM leadflow.call_review_queue) s;
+-- Stored, the sample comes back after changes that leave it alone: a
+-- call An made without a recording (9901, 5 March, connected) stays out
+-- of his week's population of 2, and a recorded call Binh took from 901
+-- (9902, inbound, 1 March) makes a rep and week of its own.  Of the 4
+-- stored rows none is lost or moved; the one new row is 9902, first of
+-- 1.  Rolled back.
+CREATE TEMP TABLE queue_sample AS
+SELECT week_start, rep_id, touch_id, sample_rank, calls_in_week
+FROM leadflow.call_review_queue WHERE lead_id BETWEEN 901 AND 912;
+BEGIN;
+INSERT INTO leadflow.touch (touch_id, lead_id, rep_id, kind, direction,
+	outcome, touched_at, duration_s, recording_uri) VALUES
+	(9901, 902, 801, 'call', 'outbound', 'connected', '2024-03-05 11:00+07',
+	 120, NULL),
+	(9902, 901, 802, 'call', 'inbound', 'connected', '2024-03-01 10:00+07',
+	 60, 's3://calls/9902');
+SELECT (SELECT count(*) FROM queue_sample) AS stored,
+	count(*) AS lost_or_moved
+FROM (SELECT * FROM queue_sample
+	EXCEPT SELECT week_start, rep_id, touch_id, sample_rank, calls_in_week
+	FROM leadflow.call_review_queue) d;
+SELECT week_start, rep_id, rep_name, touch_id, lead_id, touched_at,
+	direction, sample_rank, calls_in_week
+FROM leadflow.call_review_queue WHERE lead_id BETWEEN 901 AND 912
+  AND touch_id NOT IN (SELECT touch_id FROM queue_sample);
+ROLLBACK;
 SET leadflow.review_calls_per_week = 2;
 SELECT week_start, rep_id, touch_id, sample_rank
 FROM leadflow.call_review_queue WHERE lead_id BETWEEN 901 AND 912
@@ -649,6 +849,37 @@ WHERE grain = 'day' AND rep_id = 802 AND period_start BETWEEN '2024-03-07'
 	AND '2024-03-08'
 ORDER BY period_start;
 SELECT * FROM view_differences;
+
+-- Reassign steps, which no lead above took, in the ledger only and taken
+-- out again: 910's third step hands it on (reassigned) at 11:30 on 11
+-- March while An holds it, and 912's reassign at 08:45 finds nobody to
+-- take it from (no_team).  11 March, by day and by week: An 3 steps
+-- (reminder, alert, reassign), 1 reassigned; no rep 1 reassign, 0
+-- reassigned; Binh (911, week only) none.  By team, week of 11 March:
+-- the team as An, no team as no rep; week of 4 March: the one step is
+-- Binh's warning of 8 March (903's reminder is gone).
+INSERT INTO leadflow.escalation (lead_id, step, action, policy_id, due_at,
+	fired_at, rep_id, new_rep_id, outcome) VALUES
+	(910, 3, 'reassign', 801, '2024-03-11 11:30+07', '2024-03-11 11:30+07',
+	 801, 802, 'reassigned'),
+	(912, 1, 'reassign', 801, '2024-03-11 08:45+07', '2024-03-11 08:45+07',
+	 NULL, NULL, 'no_team');
+SELECT leadflow.refresh_metrics() >= 0 AS refreshed;
+SELECT grain, period_start, rep_id, leads_assigned, escalations,
+	escalations_warn, escalations_remind_rep, escalations_alert_manager,
+	escalations_reassign, escalations_reassigned
+FROM leadflow.rep_responsiveness
+WHERE grain IN ('day', 'week') AND period_start = '2024-03-11'
+ORDER BY grain, rep_id;
+SELECT period_start, team_id, escalations, escalations_warn,
+	escalations_remind_rep, escalations_alert_manager,
+	escalations_reassign, escalations_reassigned
+FROM leadflow.team_responsiveness WHERE grain = 'week'
+ORDER BY period_start, team_id;
+SELECT * FROM view_differences;
+DELETE FROM leadflow.escalation
+WHERE (lead_id, step) IN ((910, 3), (912, 1));
+SELECT leadflow.refresh_metrics() >= 0 AS refreshed;
 
 -- Lead 913, of the event campaign but arriving on social, is won without
 -- a recorded reach or any touch: the funnel counts it as attempting,

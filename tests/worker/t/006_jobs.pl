@@ -118,7 +118,8 @@ SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
 	count(*) FILTER (WHERE duplicate_of IS NULL) AS unique_leads,
 	count(first_response_at) AS responded,
 	sum(outbound_touches) AS outbound,
-	count(reached_at) FILTER (WHERE duplicate_of IS NULL) AS reached,
+	count(coalesce(reached_at, potential_at, hot_at, won_at))
+		FILTER (WHERE duplicate_of IS NULL) AS reached,
 	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won,
 	count(reached_at) AS reached_any,
 	count(*) FILTER (WHERE stage = 'won') AS won_any,
@@ -134,7 +135,17 @@ SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
 	(SELECT array_agg(v ORDER BY v) FROM unnest(array_agg(
 		extract(epoch FROM attempting_at - received_at)::float8)
 		FILTER (WHERE duplicate_of IS NULL)) v
-	 WHERE v IS NOT NULL) AS new_attempting
+	 WHERE v IS NOT NULL) AS new_attempting,
+	count(*) FILTER (WHERE NOT sla_met OR (first_response_at IS NULL
+		AND sla_due_at < CASE stage WHEN 'won' THEN won_at
+			WHEN 'lost' THEN lost_at WHEN 'disqualified' THEN disqualified_at
+			END)) AS sla_missed,
+	(SELECT array_agg(v ORDER BY v) FROM unnest(array_agg(
+		extract(epoch FROM sla_due_at)::float8)
+		FILTER (WHERE first_response_at IS NULL AND CASE stage
+			WHEN 'won' THEN won_at WHEN 'lost' THEN lost_at
+			WHEN 'disqualified' THEN disqualified_at END IS NULL)) v
+	 WHERE v IS NOT NULL) AS sla_open_due
 FROM leadflow.lead l GROUP BY 1, 2, 3, 4
 EOS
 my $compare = <<'EOS';
@@ -142,14 +153,14 @@ SELECT count(*) FROM (
 	(SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
 		responded, outbound_touches_sum, reached, won, reached_any, won_any,
 		attempting, delay_count, human_delay_s_sum, latencies_wall_s,
-		stage_new_attempting_s
+		stage_new_attempting_s, sla_missed, sla_open_due_s
 	 FROM leadflow.rollup_daily EXCEPT ALL (%s))
 	UNION ALL
 	((%s) EXCEPT ALL
 	 SELECT day, campaign_id, rep_id, channel, leads, unique_leads,
 		responded, outbound_touches_sum, reached, won, reached_any, won_any,
 		attempting, delay_count, human_delay_s_sum, latencies_wall_s,
-		stage_new_attempting_s
+		stage_new_attempting_s, sla_missed, sla_open_due_s
 	 FROM leadflow.rollup_daily)) d
 EOS
 # The rep rollup (day and rep) against the same leads grouped by day and
@@ -183,7 +194,8 @@ EOS
 my $campaign_reference = <<'EOS';
 SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, channel,
 	count(*) AS leads, count(*) FILTER (WHERE duplicate_of IS NULL) AS uniq,
-	count(reached_at) FILTER (WHERE duplicate_of IS NULL) AS reached,
+	count(coalesce(reached_at, potential_at, hot_at, won_at))
+		FILTER (WHERE duplicate_of IS NULL) AS reached,
 	count(*) FILTER (WHERE duplicate_of IS NULL AND stage = 'won') AS won,
 	coalesce(sum(score), 0) AS score_sum, count(score) AS scored
 FROM leadflow.lead l GROUP BY 1, 2, 3
