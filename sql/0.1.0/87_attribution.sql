@@ -110,6 +110,9 @@ SELECT g.grain, g.period_start,
 	CASE g.grain WHEN 'day' THEN g.period_start + 1
 		WHEN 'week' THEN g.period_start + 7
 		ELSE (g.period_start + interval '1 month')::date END AS period_end,
+	g.period_start::timestamp AT TIME ZONE (SELECT z.time_zone
+		FROM leadflow.metric_time_zone z) AS period_starts_at,
+	(SELECT z.time_zone FROM leadflow.metric_time_zone z) AS time_zone,
 	a.campaign_id, a.side,
 	pg_catalog.count(*) AS leads,
 	(pg_catalog.sum(pg_catalog.count(*)) OVER w)::bigint AS lost_leads,
@@ -129,6 +132,8 @@ COMMENT ON VIEW leadflow.lost_lead_summary IS
 COMMENT ON COLUMN leadflow.lost_lead_summary.grain IS 'day, week (ISO, starting Monday) or month: always filter on one grain.';
 COMMENT ON COLUMN leadflow.lost_lead_summary.period_start IS 'First local date of the period of arrival, in the rollups'' time zone (leadflow.metric_time_zone).';
 COMMENT ON COLUMN leadflow.lost_lead_summary.period_end IS 'First local date after the period (exclusive).';
+COMMENT ON COLUMN leadflow.lost_lead_summary.period_starts_at IS 'The instant the period starts: period_start at midnight in time_zone.';
+COMMENT ON COLUMN leadflow.lost_lead_summary.time_zone IS 'The time zone periods are cut in: the rollups'' zone (leadflow.metric_time_zone).';
 COMMENT ON COLUMN leadflow.lost_lead_summary.campaign_id IS 'The campaign; NULL for leads without one.';
 COMMENT ON COLUMN leadflow.lost_lead_summary.side IS 'marketing, sales or market.';
 COMMENT ON COLUMN leadflow.lost_lead_summary.leads IS 'Lost or stale leads put on this side.';

@@ -500,9 +500,9 @@ ORDER BY lead_id;
 -- Summary by week: 4 March c801: 902 market, 903 sales, 904 and 905
 -- marketing, 909 market: 2/5, 2/5, 1/5; c802 907 market; no campaign 908
 -- sales.  11 March c801: 910 sales, 912 marketing: 1/2 each; c802 911
--- sales.
-SELECT period_start, campaign_id, side, leads, lost_leads,
-	round(lost_share::numeric, 4) AS lost_share
+-- sales.  The weeks start at midnight in Ho Chi Minh City.
+SELECT period_start, period_starts_at, time_zone, campaign_id, side, leads,
+	lost_leads, round(lost_share::numeric, 4) AS lost_share
 FROM leadflow.lost_lead_summary WHERE grain = 'week'
 ORDER BY period_start, campaign_id, side;
 
