@@ -64,9 +64,7 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 	count(x.sla_due_at) AS governed,
 	count(*) FILTER (WHERE x.sla_met) AS met,
 	count(*) FILTER (WHERE NOT x.sla_met OR (x.first_response_at IS NULL
-		AND x.sla_due_at < coalesce(CASE x.stage WHEN 'won' THEN x.won_at
-			WHEN 'lost' THEN x.lost_at WHEN 'disqualified'
-			THEN x.disqualified_at END, now()))) AS missed,
+		AND x.sla_due_at < s.ended)) AS missed,
 	count(x.response_business_s) AS latency_count,
 	coalesce(sum(x.response_business_s::numeric), 0) AS business_sum,
 	coalesce(sum(x.response_wall_s::numeric), 0) AS wall_sum,
@@ -100,7 +98,9 @@ SELECT (x.received_at AT TIME ZONE 'UTC')::date AS day, x.campaign_id,
 	array_agg(s.b ORDER BY s.b) FILTER (WHERE s.b IS NOT NULL) AS s2,
 	array_agg(s.c ORDER BY s.c) FILTER (WHERE s.c IS NOT NULL) AS s3,
 	array_agg(s.d ORDER BY s.d) FILTER (WHERE s.d IS NOT NULL) AS s4,
-	array_agg(s.e ORDER BY s.e) FILTER (WHERE s.e IS NOT NULL) AS s5
+	array_agg(s.e ORDER BY s.e) FILTER (WHERE s.e IS NOT NULL) AS s5,
+	array_agg(s.due ORDER BY s.due) FILTER (WHERE s.due IS NOT NULL
+		AND x.first_response_at IS NULL AND s.ended IS NULL) AS open_due
 FROM leadflow.lead x
 CROSS JOIN LATERAL (SELECT
 	CASE WHEN x.duplicate_of IS NULL THEN
@@ -112,7 +112,11 @@ CROSS JOIN LATERAL (SELECT
 	CASE WHEN x.duplicate_of IS NULL THEN
 		extract(epoch FROM x.hot_at - x.potential_at)::float8 END,
 	CASE WHEN x.duplicate_of IS NULL THEN
-		extract(epoch FROM x.won_at - x.hot_at)::float8 END) s(a, b, c, d, e)
+		extract(epoch FROM x.won_at - x.hot_at)::float8 END,
+	extract(epoch FROM x.sla_due_at)::float8,
+	CASE x.stage WHEN 'won' THEN x.won_at WHEN 'lost' THEN x.lost_at
+		WHEN 'disqualified' THEN x.disqualified_at END)
+	s(a, b, c, d, e, due, ended)
 GROUP BY 1, 2, 3, 4;
 CREATE UNIQUE INDEX bench_rollup_key ON bench_rollup
 	(day, campaign_id, rep_id, channel) NULLS NOT DISTINCT;
