@@ -33,6 +33,7 @@
 #include "catalog/pg_type_d.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 
 #include "percentile.h"
@@ -41,7 +42,7 @@ PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_add);
 PG_FUNCTION_INFO_V1(leadflow_merged_percentiles_final);
 PG_FUNCTION_INFO_V1(leadflow_list_percentiles);
 PG_FUNCTION_INFO_V1(leadflow_list_apply_sql);
-PG_FUNCTION_INFO_V1(leadflow_list_count_below);
+PG_FUNCTION_INFO_V1(leadflow_list_count_below_sql);
 
 /* The values gathered so far, in the aggregate context. */
 typedef struct MetricsValues
@@ -308,16 +309,17 @@ leadflow_list_apply_sql(PG_FUNCTION_ARGS)
 }
 
 /*
- * leadflow_list_count_below
+ * leadflow_list_count_below_sql
  *		SQL: leadflow.list_count_below(list double precision[], bound
  *		double precision) returns integer, not strict.  How many values of
  *		an ascending rollup list are below bound: 0 for a NULL list, NULL
- *		for a NULL bound.  A binary search, as the lists the refresh writes
- *		are sorted and have no NULL element; a list with NULL elements (not
- *		one the refresh wrote) is counted one element at a time.
+ *		for a NULL bound.  A binary search (leadflow_list_count_below), as
+ *		the lists the refresh writes are sorted and have no NULL element;
+ *		a list with NULL elements (not one the refresh wrote) is counted
+ *		one element at a time.
  */
 Datum
-leadflow_list_count_below(PG_FUNCTION_ARGS)
+leadflow_list_count_below_sql(PG_FUNCTION_ARGS)
 {
 	ArrayType  *list;
 	double		bound;
@@ -336,23 +338,10 @@ leadflow_list_count_below(PG_FUNCTION_ARGS)
 				 errmsg("list must be an array of double precision")));
 
 	if (!ARR_HASNULL(list))
-	{
-		const double *values = (const double *) ARR_DATA_PTR(list);
-		int			low = 0;
-		int			high = n;
-
-		/* The first position whose value is not below bound. */
-		while (low < high)
-		{
-			int			mid = low + (high - low) / 2;
-
-			if (values[mid] < bound)
-				low = mid + 1;
-			else
-				high = mid;
-		}
-		PG_RETURN_INT32(low);
-	}
+		PG_RETURN_INT32((int32)
+						leadflow_list_count_below((const double *)
+												  ARR_DATA_PTR(list),
+												  n, bound));
 	else
 	{
 		Datum	   *elems;
@@ -363,7 +352,7 @@ leadflow_list_count_below(PG_FUNCTION_ARGS)
 		deconstruct_array(list, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 						  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 		for (i = 0; i < n; i++)
-			if (!nulls[i] && DatumGetFloat8(elems[i]) < bound)
+			if (!nulls[i] && float8_lt(DatumGetFloat8(elems[i]), bound))
 				count++;
 		PG_RETURN_INT32(count);
 	}

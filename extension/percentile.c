@@ -233,3 +233,34 @@ leadflow_list_apply(const double *old, size_t nold, double *added,
 	}
 	return n;
 }
+
+/*
+ * leadflow_list_count_below
+ *		How many values of the ascending list sorted are below bound: the
+ *		first position whose value is not, found by binary search.  A NaN
+ *		bound counts every value (NaN sorts above all numbers, as in
+ *		PostgreSQL); NaN values in the list sort last and are never below.
+ */
+size_t
+leadflow_list_count_below(const double *sorted, size_t n, double bound)
+{
+	size_t		low = 0;
+	size_t		high = n;
+
+	if (isnan(bound))
+	{
+		while (low < n && !isnan(sorted[low]))
+			low++;
+		return low;
+	}
+	while (low < high)
+	{
+		size_t		mid = low + (high - low) / 2;
+
+		if (sorted[mid] < bound)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}

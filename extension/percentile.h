@@ -31,5 +31,7 @@ extern size_t leadflow_list_apply(const double *old, size_t nold,
 								  double *added, size_t nadded,
 								  double *removed, size_t nremoved,
 								  double *out);
+extern size_t leadflow_list_count_below(const double *sorted, size_t n,
+										double bound);
 
 #endif							/* LEADFLOW_PERCENTILE_H */

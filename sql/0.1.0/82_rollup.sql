@@ -182,7 +182,7 @@ CREATE FUNCTION leadflow.list_count_below(list double precision[],
 										  bound double precision)
 RETURNS integer
 LANGUAGE c IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'leadflow_list_count_below';
+AS 'MODULE_PATHNAME', 'leadflow_list_count_below_sql';
 
 COMMENT ON FUNCTION leadflow.list_count_below(double precision[], double precision) IS
 'How many values of an ascending list are below bound: 0 for a NULL list, NULL for a NULL bound.';

@@ -11,6 +11,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,53 @@ test_list_apply_random(void **state)
 	}
 }
 
+/*
+ * Counting below a bound: none, all, the bound itself not counted, runs
+ * of equal values, an empty list, and a NaN bound (above every number).
+ */
+static void
+test_count_below(void **state)
+{
+	double		v[] = {10.0, 20.0, 20.0, 20.0, 35.0};
+
+	(void) state;
+	assert_int_equal(leadflow_list_count_below(v, 5, 5.0), 0);
+	assert_int_equal(leadflow_list_count_below(v, 5, 10.0), 0);
+	assert_int_equal(leadflow_list_count_below(v, 5, 10.5), 1);
+	assert_int_equal(leadflow_list_count_below(v, 5, 20.0), 1);
+	assert_int_equal(leadflow_list_count_below(v, 5, 20.000001), 4);
+	assert_int_equal(leadflow_list_count_below(v, 5, 99.0), 5);
+	assert_int_equal(leadflow_list_count_below(v, 0, 99.0), 0);
+	assert_int_equal(leadflow_list_count_below(NULL, 0, 1.0), 0);
+	assert_int_equal(leadflow_list_count_below(v, 5, NAN), 5);
+}
+
+/* Against a count one value at a time, over random sorted lists. */
+static void
+test_count_below_random(void **state)
+{
+	int			round;
+
+	(void) state;
+	srand(11);
+	for (round = 0; round < 1000; round++)
+	{
+		double		v[50];
+		size_t		n = rand() % 50;
+		double		bound = rand() % 12 - 1;
+		size_t		expected = 0;
+		size_t		i;
+
+		for (i = 0; i < n; i++)
+			v[i] = rand() % 10;
+		leadflow_percentile_sort(v, n);
+		for (i = 0; i < n; i++)
+			if (v[i] < bound)
+				expected++;
+		assert_int_equal(leadflow_list_count_below(v, n, bound), expected);
+	}
+}
+
 int
 main(void)
 {
@@ -232,6 +280,8 @@ main(void)
 		cmocka_unit_test(test_list_apply),
 		cmocka_unit_test(test_list_apply_edges),
 		cmocka_unit_test(test_list_apply_random),
+		cmocka_unit_test(test_count_below),
+		cmocka_unit_test(test_count_below_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

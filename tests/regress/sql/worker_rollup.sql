@@ -462,3 +462,12 @@ INSERT INTO leadflow.escalation (lead_id, step, action, due_at, fired_at,
 	 NULL, 702, 'reassigned');
 SELECT * FROM leadflow.escalation_daily ORDER BY day, step;
 DELETE FROM leadflow.escalation;
+
+-- leadflow.list_count_below, which the rep views count open leads past
+-- due with: a NULL list has none below, a NULL bound gives NULL, NULL
+-- elements never count, and a value equal to the bound is not below it.
+SELECT leadflow.list_count_below(NULL, 5) AS null_list,
+	leadflow.list_count_below('{1,2,3}', NULL) AS null_bound,
+	leadflow.list_count_below('{1,NULL,3,4}', 3.5) AS with_null,
+	leadflow.list_count_below('{1,2,2,3}', 2) AS equal_not_below,
+	leadflow.list_count_below('{}', 2) AS empty;
