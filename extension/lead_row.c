@@ -50,6 +50,7 @@ static const char *const lead_column_names[LC_NCOLUMNS] = {
 	[LC_WON_AT] = "won_at",
 	[LC_LOST_AT] = "lost_at",
 	[LC_DISQUALIFIED_AT] = "disqualified_at",
+	[LC_CLOSED_AT] = "closed_at",
 	[LC_FIRST_RESPONSE_AT] = "first_response_at",
 	[LC_SLA_MET] = "sla_met",
 	[LC_SCORE] = "score",

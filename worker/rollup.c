@@ -98,12 +98,12 @@ static const char *const rollup_campaign_additive[] = {
 #define ROLLUP_UNIQUE "x.duplicate_of IS NULL"
 #define ROLLUP_REASON(r) ROLLUP_COUNT("x.close_reason = '" r "'") ", "
 /*
- * When a lead stopped waiting for a first response: the time it entered
- * its closing stage (won, lost or disqualified); NULL while open.
+ * When a lead stopped waiting for a first response: the time it last
+ * entered its closing stage (won, lost or disqualified); NULL while open.
  */
 #define ROLLUP_ENDED \
-	"CASE x.stage WHEN 'won' THEN x.won_at WHEN 'lost' THEN x.lost_at " \
-	"WHEN 'disqualified' THEN x.disqualified_at END"
+	"CASE WHEN x.stage IN ('won', 'lost', 'disqualified') " \
+	"THEN x.closed_at END"
 /*
  * An SLA missed for good: answered late, or closed unanswered after its
  * due time.  An open lead not answered yet misses its SLA when the due
@@ -220,7 +220,7 @@ static const RollupList rollup_lists[] = {
 	"first_response_at, reached_at, potential_at, hot_at, won_at, stage, " \
 	"close_reason, sla_due_at, sla_met, response_business_s, " \
 	"response_wall_s, attempts_before_reach, outbound_touches, score, " \
-	"assigned_at, attempting_at, lost_at, disqualified_at"
+	"assigned_at, attempting_at, closed_at"
 
 /*
  * Everything from the leads, grouped by the day in time zone $1.  The

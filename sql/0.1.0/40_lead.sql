@@ -35,6 +35,7 @@ CREATE TABLE leadflow.lead (
 	won_at timestamptz,
 	lost_at timestamptz,
 	disqualified_at timestamptz,
+	closed_at timestamptz,
 	first_response_at timestamptz,
 	first_response_touch_id bigint,
 	response_wall_s double precision,
@@ -86,6 +87,7 @@ COMMENT ON COLUMN leadflow.lead.paused_until IS 'Given: a scheduled call-back ti
 COMMENT ON COLUMN leadflow.lead.duplicate_of IS 'The earliest earlier lead with the same phone or e-mail key within leadflow.duplicate_window.';
 COMMENT ON COLUMN leadflow.lead.stage IS 'new, attempting, reached, potential, hot, won; or closed as lost or disqualified.';
 COMMENT ON COLUMN leadflow.lead.close_reason IS 'Why the lead closed without a sale.';
+COMMENT ON COLUMN leadflow.lead.closed_at IS 'When the lead last entered its closing stage (won, lost or disqualified): the entry time the writer gave with the stage, or the time of the write; NULL while open, so a lead reopened and closed again has the time of its last closing, where won_at, lost_at and disqualified_at keep the first.  A writer may correct it on a closed lead, not clear it.';
 COMMENT ON COLUMN leadflow.lead.first_response_at IS 'Time of the first response: the first touch at or after arrival that counts as a response.';
 COMMENT ON COLUMN leadflow.lead.response_wall_s IS 'Response latency in wall-clock seconds: first response minus arrival (0 for a touch up to leadflow.early_touch_tolerance before arrival).';
 COMMENT ON COLUMN leadflow.lead.response_business_s IS 'Response latency in business seconds on the policy''s calendar.';

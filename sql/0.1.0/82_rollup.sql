@@ -542,8 +542,7 @@ CREATE TABLE leadflow.rollup_delta (
 	score smallint,
 	assigned_at timestamptz,
 	attempting_at timestamptz,
-	lost_at timestamptz,
-	disqualified_at timestamptz
+	closed_at timestamptz
 );
 
 COMMENT ON TABLE leadflow.rollup_delta IS

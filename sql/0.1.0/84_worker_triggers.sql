@@ -30,7 +30,7 @@ BEGIN
 			o.sla_due_at, o.sla_met, o.response_business_s,
 			o.response_wall_s, o.attempts_before_reach,
 			o.outbound_touches, o.score, o.assigned_at,
-			o.attempting_at, o.lost_at, o.disqualified_at)
+			o.attempting_at, o.closed_at)
 			IS DISTINCT FROM
 			  (n.received_at, n.campaign_id, n.rep_id, n.channel,
 			n.duplicate_of, n.first_response_at, n.reached_at,
@@ -38,20 +38,20 @@ BEGIN
 			n.sla_due_at, n.sla_met, n.response_business_s,
 			n.response_wall_s, n.attempts_before_reach,
 			n.outbound_touches, n.score, n.assigned_at,
-			n.attempting_at, n.lost_at, n.disqualified_at))
+			n.attempting_at, n.closed_at))
 	INSERT INTO leadflow.rollup_delta (sign,
 		received_at, campaign_id, rep_id, channel, duplicate_of,
 		first_response_at, reached_at, potential_at, hot_at, won_at, stage,
 		close_reason, sla_due_at, sla_met, response_business_s,
 		response_wall_s, attempts_before_reach, outbound_touches, score,
-		assigned_at, attempting_at, lost_at, disqualified_at)
+		assigned_at, attempting_at, closed_at)
 	SELECT -1,
 		o.received_at, o.campaign_id, o.rep_id, o.channel, o.duplicate_of,
 		o.first_response_at, o.reached_at, o.potential_at, o.hot_at,
 		o.won_at, o.stage, o.close_reason, o.sla_due_at, o.sla_met,
 		o.response_business_s, o.response_wall_s, o.attempts_before_reach,
 		o.outbound_touches, o.score, o.assigned_at, o.attempting_at,
-		o.lost_at, o.disqualified_at
+		o.closed_at
 	FROM old_rows o WHERE o.lead_id IN (SELECT c.old_id FROM c)
 	UNION ALL
 	SELECT 1,
@@ -60,7 +60,7 @@ BEGIN
 		n.won_at, n.stage, n.close_reason, n.sla_due_at, n.sla_met,
 		n.response_business_s, n.response_wall_s, n.attempts_before_reach,
 		n.outbound_touches, n.score, n.assigned_at, n.attempting_at,
-		n.lost_at, n.disqualified_at
+		n.closed_at
 	FROM new_rows n WHERE n.lead_id IN (SELECT c.new_id FROM c);
 
 	changed := array(
@@ -91,14 +91,14 @@ BEGIN
 		first_response_at, reached_at, potential_at, hot_at, won_at, stage,
 		close_reason, sla_due_at, sla_met, response_business_s,
 		response_wall_s, attempts_before_reach, outbound_touches, score,
-		assigned_at, attempting_at, lost_at, disqualified_at)
+		assigned_at, attempting_at, closed_at)
 	SELECT -1,
 		o.received_at, o.campaign_id, o.rep_id, o.channel, o.duplicate_of,
 		o.first_response_at, o.reached_at, o.potential_at, o.hot_at,
 		o.won_at, o.stage, o.close_reason, o.sla_due_at, o.sla_met,
 		o.response_business_s, o.response_wall_s, o.attempts_before_reach,
 		o.outbound_touches, o.score, o.assigned_at, o.attempting_at,
-		o.lost_at, o.disqualified_at
+		o.closed_at
 	FROM old_rows o;
 	DELETE FROM leadflow.escalation_queue q
 	WHERE q.lead_id IN (SELECT o.lead_id FROM old_rows o);

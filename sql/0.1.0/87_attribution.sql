@@ -43,12 +43,14 @@ FROM leadflow.lead l
 CROSS JOIN leadflow.metric_time_zone z
 CROSS JOIN LATERAL (SELECT
 	l.stage IN ('lost', 'disqualified') AS closed,
-	CASE l.stage WHEN 'lost' THEN l.lost_at
-		WHEN 'disqualified' THEN l.disqualified_at END AS closed_at,
-	l.sla_due_at IS NOT NULL AND (l.sla_met = false OR
+	CASE WHEN l.stage IN ('lost', 'disqualified') THEN l.closed_at END
+		AS closed_at,
+	-- Judged at the last closing: a lead reopened and left unanswered
+	-- past due, then closed again, missed its SLA.
+	l.sla_due_at IS NOT NULL AND (l.sla_met IS FALSE OR
 		(l.first_response_at IS NULL AND l.sla_due_at < coalesce(
-			CASE l.stage WHEN 'lost' THEN l.lost_at
-				WHEN 'disqualified' THEN l.disqualified_at END,
+			CASE WHEN l.stage IN ('won', 'lost', 'disqualified')
+				THEN l.closed_at END,
 			pg_catalog.now()))) AS sla_breached,
 	coalesce(pg_catalog.current_setting('leadflow.stale_after', true),
 			 '14d')::interval AS stale_after,
@@ -89,7 +91,7 @@ COMMENT ON COLUMN leadflow.lost_lead_attribution.channel IS 'The lead''s channel
 COMMENT ON COLUMN leadflow.lost_lead_attribution.rep_id IS 'The rep who holds the lead now.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.stage IS 'lost or disqualified when closed; the open stage of a stale lead.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.close_reason IS 'The close reason Sales gave; NULL when open or none given.';
-COMMENT ON COLUMN leadflow.lost_lead_attribution.closed_at IS 'When the lead entered its closed stage; NULL when open.';
+COMMENT ON COLUMN leadflow.lost_lead_attribution.closed_at IS 'When the lead last entered its closed stage (leadflow.lead.closed_at); NULL when open.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.side IS 'marketing, sales or market: who lost the lead, by the rules in the view''s comment.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.reason IS 'The close reason for marketing and market verdicts; sla_missed, no_touch or too_few_attempts for sales verdicts; unknown when no reason was given.';
 COMMENT ON COLUMN leadflow.lost_lead_attribution.breach_rep_id IS 'When the SLA was breached: the rep who held the lead at SLA due (the last assignment at or before it); NULL when not breached or when nobody held it.';

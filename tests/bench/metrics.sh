@@ -109,9 +109,8 @@ WITH l AS (
 			x.received_at))) AS human_delay,
 		count(*) FILTER (WHERE x.sla_met) AS sla_met,
 		count(*) FILTER (WHERE NOT x.sla_met OR (x.first_response_at IS NULL
-			AND x.sla_due_at < coalesce(CASE x.stage WHEN 'won' THEN x.won_at
-				WHEN 'lost' THEN x.lost_at WHEN 'disqualified'
-				THEN x.disqualified_at END, now()))) AS sla_missed,
+			AND x.sla_due_at < coalesce(CASE WHEN x.stage IN ('won', 'lost',
+				'disqualified') THEN x.closed_at END, now()))) AS sla_missed,
 		count(x.reached_at) AS reached,
 		avg(x.attempts_before_reach) FILTER (WHERE x.reached_at IS NOT NULL)
 			AS attempts,

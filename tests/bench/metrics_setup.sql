@@ -53,8 +53,8 @@ INSERT INTO leadflow.lead (lead_id, received_at, channel, campaign_id,
 	rep_id, assigned_at, policy_id, sla_started_at, sla_due_at,
 	duplicate_of, stage, close_reason, first_response_at, response_wall_s,
 	response_business_s, sla_met, attempting_at, reached_at, potential_at,
-	hot_at, won_at, lost_at, disqualified_at, attempts_before_reach,
-	outbound_touches, last_touch_at, score)
+	hot_at, won_at, lost_at, disqualified_at, closed_at,
+	attempts_before_reach, outbound_touches, last_touch_at, score)
 SELECT i, r.at, c.channel, c.campaign_id, 11 + i % 90,
 	r.at + make_interval(secs => i % 7 * 20), 1, r.at,
 	r.at + interval '15 minutes',
@@ -71,6 +71,9 @@ SELECT i, r.at, c.channel, c.campaign_id, 11 + i % 90,
 	CASE WHEN k.rank >= 5 THEN r.at + interval '4 days' END,
 	CASE WHEN k.stage = 'lost' THEN r.at + interval '5 days' END,
 	CASE WHEN k.stage = 'disqualified' THEN r.at + interval '1 day' END,
+	CASE k.stage WHEN 'won' THEN r.at + interval '4 days'
+		WHEN 'lost' THEN r.at + interval '5 days'
+		WHEN 'disqualified' THEN r.at + interval '1 day' END,
 	CASE WHEN k.reached THEN 1 + i % 3 END,
 	CASE WHEN k.answered OR k.stage IN ('lost', 'disqualified') THEN 3
 		 ELSE 0 END,

@@ -114,8 +114,8 @@ CROSS JOIN LATERAL (SELECT
 	CASE WHEN x.duplicate_of IS NULL THEN
 		extract(epoch FROM x.won_at - x.hot_at)::float8 END,
 	extract(epoch FROM x.sla_due_at)::float8,
-	CASE x.stage WHEN 'won' THEN x.won_at WHEN 'lost' THEN x.lost_at
-		WHEN 'disqualified' THEN x.disqualified_at END)
+	CASE WHEN x.stage IN ('won', 'lost', 'disqualified') THEN x.closed_at
+		END)
 	s(a, b, c, d, e, due, ended)
 GROUP BY 1, 2, 3, 4;
 CREATE UNIQUE INDEX bench_rollup_key ON bench_rollup

@@ -47,7 +47,7 @@ INSERT INTO leadflow.lead (lead_id, received_at, channel, campaign_id,
 	rep_id, assigned_at, policy_id, sla_started_at, sla_due_at, stage,
 	close_reason, first_response_at, response_wall_s, response_business_s,
 	sla_met, reached_at, attempts_before_reach, outbound_touches,
-	last_touch_at, score, won_at, lost_at, disqualified_at)
+	last_touch_at, score, won_at, lost_at, disqualified_at, closed_at)
 SELECT i, r.at, c.channel, c.campaign_id, 11 + i % 90, r.at, 1, r.at,
 	r.at + interval '15 minutes', k.stage, k.reason,
 	CASE WHEN k.answered THEN r.at + k.latency END,
@@ -61,7 +61,10 @@ SELECT i, r.at, c.channel, c.campaign_id, 11 + i % 90, r.at, 1, r.at,
 	(i * 37) % 101,
 	CASE WHEN k.stage = 'won' THEN r.at + interval '3 days' END,
 	CASE WHEN k.stage = 'lost' THEN r.at + interval '5 days' END,
-	CASE WHEN k.stage = 'disqualified' THEN r.at + interval '1 day' END
+	CASE WHEN k.stage = 'disqualified' THEN r.at + interval '1 day' END,
+	CASE k.stage WHEN 'won' THEN r.at + interval '3 days'
+		WHEN 'lost' THEN r.at + interval '5 days'
+		WHEN 'disqualified' THEN r.at + interval '1 day' END
 FROM generate_series(1, :leads) i
 CROSS JOIN LATERAL (SELECT timestamptz '2024-01-01 00:00+00' +
 	(i::float8 / :leads) * interval '730 days' AS at) r

@@ -724,10 +724,8 @@ FROM (
 		-- Missed: answered late, or unanswered when due passed, before
 		-- the lead closed or before now.
 		count(*) FILTER (WHERE NOT sla_met OR (first_response_at IS NULL
-			AND sla_due_at < coalesce(CASE stage WHEN 'won' THEN won_at
-				WHEN 'lost' THEN lost_at
-				WHEN 'disqualified' THEN disqualified_at END, now())))
-			AS missed,
+			AND sla_due_at < coalesce(CASE WHEN stage IN ('won', 'lost',
+				'disqualified') THEN closed_at END, now()))) AS missed,
 		count(reached_at) AS reached,
 		coalesce(sum(attempts_before_reach)
 			FILTER (WHERE reached_at IS NOT NULL), 0) AS attempts,
@@ -938,6 +936,43 @@ WHERE lead_id = 914;
 SELECT * FROM an_today;
 SELECT * FROM view_differences;
 
+-- An unanswered lead is judged at its last closing.  Lead 915 (event
+-- campaign, Binh, due 09:15 on 12 March) is closed as spam at 09:05,
+-- before due: not missed, Binh's 12 March stays 1 met of 1 (911).
+-- Reopened, it is open, unanswered and past due: missed.  Closed again
+-- now, long after due: still missed, although lost_at keeps the first
+-- closing (09:05); closed_at moved to the second.  A writer clearing
+-- closed_at gets it back.
+INSERT INTO leadflow.lead (lead_id, received_at, campaign_id, rep_id,
+	phone_raw) VALUES
+	(915, '2024-03-12 09:00+07', 802, 802, '0912000915');
+UPDATE leadflow.lead SET stage = 'lost', close_reason = 'spam',
+	lost_at = '2024-03-12 09:05+07'
+WHERE lead_id = 915;
+CREATE TEMP VIEW binh_12_march AS
+SELECT l.stage, l.lost_at, l.closed_at = l.lost_at AS closed_first,
+	l.closed_at > now() - interval '1 minute' AS closed_now,
+	r.sla_met, r.sla_missed, r.sla_judged, a.sla_breached, a.side, a.reason
+FROM leadflow.lead l
+CROSS JOIN leadflow.rep_responsiveness r
+LEFT JOIN leadflow.lost_lead_attribution a ON a.lead_id = l.lead_id
+WHERE l.lead_id = 915 AND r.grain = 'day' AND r.rep_id = 802
+  AND r.period_start = '2024-03-12';
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT * FROM binh_12_march;
+UPDATE leadflow.lead SET stage = 'new', close_reason = NULL
+WHERE lead_id = 915;
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT * FROM binh_12_march;
+UPDATE leadflow.lead SET stage = 'lost', close_reason = 'spam'
+WHERE lead_id = 915;
+SELECT leadflow.refresh_metrics() > 0 AS refreshed;
+SELECT * FROM binh_12_march;
+UPDATE leadflow.lead SET closed_at = NULL WHERE lead_id = 915;
+SELECT closed_at > now() - interval '1 minute' AS kept FROM leadflow.lead
+WHERE lead_id = 915;
+SELECT * FROM view_differences;
+
 -- A full rebuild gives the same rows as the incremental refresh.
 CREATE TEMP TABLE incremental AS SELECT * FROM leadflow.rollup_daily;
 CREATE TEMP TABLE incremental_escalation AS
@@ -1013,8 +1048,8 @@ VALUES (9022, 'next_step', 4);
 -- Leave the database as the tests after this one expect it.
 DELETE FROM leadflow.call_review;
 DELETE FROM leadflow.review_criterion;
-DELETE FROM leadflow.touch WHERE lead_id BETWEEN 901 AND 914;
-DELETE FROM leadflow.lead WHERE lead_id BETWEEN 901 AND 914;
+DELETE FROM leadflow.touch WHERE lead_id BETWEEN 901 AND 915;
+DELETE FROM leadflow.lead WHERE lead_id BETWEEN 901 AND 915;
 DELETE FROM leadflow.campaign_spend WHERE campaign_id IN (801, 802);
 DELETE FROM leadflow.sla_policy WHERE policy_id IN (801, 802);
 DELETE FROM leadflow.campaign WHERE campaign_id IN (801, 802);

@@ -308,8 +308,7 @@ SELECT count(*) AS differences FROM (
 		duplicate_of, first_response_at, reached_at, potential_at, hot_at,
 		won_at, stage, close_reason, sla_due_at, sla_met,
 		response_business_s, response_wall_s, attempts_before_reach,
-		outbound_touches, score, assigned_at, attempting_at, lost_at,
-		disqualified_at
+		outbound_touches, score, assigned_at, attempting_at, closed_at
 	FROM leadflow.lead WHERE lead_id BETWEEN 630 AND 636) d;
 SELECT (SELECT count(*) FROM leadflow.rollup_delta) -
 	(SELECT count(*) FROM delta_before) AS logged;

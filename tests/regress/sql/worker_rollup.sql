@@ -58,12 +58,10 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 	sum(CASE WHEN l.close_reason = 'unknown' THEN 1 ELSE 0 END) AS c10,
 	sum(CASE WHEN l.sla_due_at IS NOT NULL THEN 1 ELSE 0 END) AS governed,
 	sum(CASE WHEN l.sla_met THEN 1 ELSE 0 END) AS met,
-	-- Missed: answered late, or closed unanswered after due.
+	-- Missed: answered late, or closed (last) unanswered after due.
 	sum(CASE WHEN l.sla_met = false OR (l.first_response_at IS NULL
-		AND l.sla_due_at < CASE l.stage WHEN 'won' THEN l.won_at
-			WHEN 'lost' THEN l.lost_at
-			WHEN 'disqualified' THEN l.disqualified_at END)
-		THEN 1 ELSE 0 END) AS missed,
+		AND l.stage IN ('won', 'lost', 'disqualified')
+		AND l.sla_due_at < l.closed_at) THEN 1 ELSE 0 END) AS missed,
 	sum(CASE WHEN l.response_business_s IS NOT NULL THEN 1 ELSE 0 END)
 		AS latency_count,
 	coalesce(sum(l.response_business_s::numeric), 0) AS business_sum,
@@ -125,9 +123,7 @@ SELECT (l.received_at AT TIME ZONE 'UTC')::date AS day, l.campaign_id,
 	(SELECT array_agg(v ORDER BY v)
 	 FROM unnest(array_agg(CASE WHEN l.first_response_at IS NULL
 		AND (l.stage NOT IN ('won', 'lost', 'disqualified')
-			OR (l.stage = 'won' AND l.won_at IS NULL)
-			OR (l.stage = 'lost' AND l.lost_at IS NULL)
-			OR (l.stage = 'disqualified' AND l.disqualified_at IS NULL))
+			OR l.closed_at IS NULL)
 		THEN extract(epoch FROM l.sla_due_at)::float8 END)) v
 	 WHERE v IS NOT NULL) AS open_due
 FROM leadflow.lead l

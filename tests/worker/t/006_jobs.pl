@@ -137,14 +137,12 @@ SELECT (received_at AT TIME ZONE '%s')::date AS day, campaign_id, rep_id,
 		FILTER (WHERE duplicate_of IS NULL)) v
 	 WHERE v IS NOT NULL) AS new_attempting,
 	count(*) FILTER (WHERE NOT sla_met OR (first_response_at IS NULL
-		AND sla_due_at < CASE stage WHEN 'won' THEN won_at
-			WHEN 'lost' THEN lost_at WHEN 'disqualified' THEN disqualified_at
-			END)) AS sla_missed,
+		AND stage IN ('won', 'lost', 'disqualified')
+		AND sla_due_at < closed_at)) AS sla_missed,
 	(SELECT array_agg(v ORDER BY v) FROM unnest(array_agg(
 		extract(epoch FROM sla_due_at)::float8)
-		FILTER (WHERE first_response_at IS NULL AND CASE stage
-			WHEN 'won' THEN won_at WHEN 'lost' THEN lost_at
-			WHEN 'disqualified' THEN disqualified_at END IS NULL)) v
+		FILTER (WHERE first_response_at IS NULL AND (stage NOT IN ('won',
+			'lost', 'disqualified') OR closed_at IS NULL))) v
 	 WHERE v IS NOT NULL) AS sla_open_due
 FROM leadflow.lead l GROUP BY 1, 2, 3, 4
 EOS
