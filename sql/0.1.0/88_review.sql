@@ -47,8 +47,11 @@ AS $$
 DECLARE
 	most smallint;
 BEGIN
+	-- FOR SHARE: a concurrent change of the maximum waits for this score,
+	-- and this score waits for it and then reads the new maximum, so the
+	-- two cannot both commit past each other's check.
 	SELECT c.max_points INTO most FROM leadflow.review_criterion c
-	WHERE c.criterion = NEW.criterion;
+	WHERE c.criterion = NEW.criterion FOR SHARE;
 	IF NEW.points > most THEN
 		RAISE EXCEPTION 'points % exceed the maximum % of criterion "%"',
 			NEW.points, most, NEW.criterion
