@@ -332,11 +332,6 @@ leadflow_list_count_below_sql(PG_FUNCTION_ARGS)
 	list = PG_GETARG_ARRAYTYPE_P(0);
 	bound = PG_GETARG_FLOAT8(1);
 	n = ArrayGetNItems(ARR_NDIM(list), ARR_DIMS(list));
-	if (ARR_ELEMTYPE(list) != FLOAT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("list must be an array of double precision")));
-
 	if (!ARR_HASNULL(list))
 		PG_RETURN_INT32((int32)
 						leadflow_list_count_below((const double *)

@@ -98,24 +98,18 @@ static const char *const rollup_campaign_additive[] = {
 #define ROLLUP_UNIQUE "x.duplicate_of IS NULL"
 #define ROLLUP_REASON(r) ROLLUP_COUNT("x.close_reason = '" r "'") ", "
 /*
- * When a lead stopped waiting for a first response: the time it last
- * entered its closing stage (won, lost or disqualified); NULL while open.
- */
-#define ROLLUP_ENDED \
-	"CASE WHEN x.stage IN ('won', 'lost', 'disqualified') " \
-	"THEN x.closed_at END"
-/*
  * An SLA missed for good: answered late, or closed unanswered after its
- * due time.  An open lead not answered yet misses its SLA when the due
- * time passes, with no write to the lead: its due time goes into the
+ * due time (closed_at, the time the lead last closed, is NULL while it is
+ * open).  An open lead not answered yet misses its SLA when the due time
+ * passes, with no write to the lead: its due time goes into the
  * sla_open_due_s list instead, which the views compare with the clock.
  */
 #define ROLLUP_SLA_MISSED \
 	"NOT x.sla_met OR (x.first_response_at IS NULL " \
-	"AND x.sla_due_at < " ROLLUP_ENDED ")"
+	"AND x.sla_due_at < x.closed_at)"
 #define ROLLUP_SLA_OPEN \
 	"x.sla_due_at IS NOT NULL AND x.first_response_at IS NULL " \
-	"AND x.sla_met IS NULL AND (" ROLLUP_ENDED ") IS NULL"
+	"AND x.closed_at IS NULL"
 #define ROLLUP_DELAYED \
 	"x.first_response_at IS NOT NULL AND x.assigned_at IS NOT NULL"
 #define ROLLUP_SECONDS(from, to) \

@@ -43,15 +43,13 @@ FROM leadflow.lead l
 CROSS JOIN leadflow.metric_time_zone z
 CROSS JOIN LATERAL (SELECT
 	l.stage IN ('lost', 'disqualified') AS closed,
-	CASE WHEN l.stage IN ('lost', 'disqualified') THEN l.closed_at END
-		AS closed_at,
-	-- Judged at the last closing: a lead reopened and left unanswered
-	-- past due, then closed again, missed its SLA.
+	l.closed_at,
+	-- Judged at the last closing (closed_at is NULL while the lead is
+	-- open): a lead reopened and left unanswered past due, then closed
+	-- again, missed its SLA.
 	l.sla_due_at IS NOT NULL AND (l.sla_met IS FALSE OR
 		(l.first_response_at IS NULL AND l.sla_due_at < coalesce(
-			CASE WHEN l.stage IN ('won', 'lost', 'disqualified')
-				THEN l.closed_at END,
-			pg_catalog.now()))) AS sla_breached,
+			l.closed_at, pg_catalog.now()))) AS sla_breached,
 	coalesce(pg_catalog.current_setting('leadflow.stale_after', true),
 			 '14d')::interval AS stale_after,
 	coalesce(pg_catalog.current_setting('leadflow.min_attempts', true),
