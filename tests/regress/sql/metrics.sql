@@ -917,19 +917,10 @@ WHERE grain = 'day' AND rep_id = 801
 SELECT sla_due_at > now() AS not_due_yet FROM leadflow.lead
 WHERE lead_id = 914;
 SELECT * FROM an_today;
+-- Wait until just past the due time.
 \o /dev/null
-SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
-  AND sla_due_at >= now();
-SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
-  AND sla_due_at >= now();
-SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
-  AND sla_due_at >= now();
-SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
-  AND sla_due_at >= now();
-SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
-  AND sla_due_at >= now();
-SELECT pg_sleep(1) FROM leadflow.lead WHERE lead_id = 914
-  AND sla_due_at >= now();
+SELECT pg_sleep(extract(epoch FROM sla_due_at - clock_timestamp()) + 0.2)
+FROM leadflow.lead WHERE lead_id = 914 AND sla_due_at >= now();
 \o
 SELECT sla_due_at < now() AS due_passed FROM leadflow.lead
 WHERE lead_id = 914;
